@@ -1,0 +1,82 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "promptbatch",
+    platforms: [.macOS(.v14)],
+    products: [
+        .library(name: "OpenRouter", targets: ["OpenRouter"]),
+        .library(name: "OpenRouterSimulator", targets: ["OpenRouterSimulator"]),
+        .library(name: "PromptBatchKit", targets: ["PromptBatchKit"]),
+        .executable(name: "promptbatch", targets: ["promptbatch"]),
+        .executable(name: "openrouter-sim", targets: ["openrouter-sim"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
+        .package(url: "https://github.com/swift-server/async-http-client", exact: "1.37.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1"),
+    ],
+    targets: [
+        // The OpenRouter client: knows HTTP and JSON, nothing of SQLite.
+        .target(
+            name: "OpenRouter",
+            dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // A local OpenRouter for tests, the demo and the benchmarks.
+        .target(
+            name: "OpenRouterSimulator",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "openrouter-sim",
+            dependencies: [
+                "OpenRouterSimulator",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        // Turns migrations/*.sql into Swift source at build time.
+        .executableTarget(name: "MigrationsEmbedder"),
+        .plugin(
+            name: "EmbedMigrations",
+            capability: .buildTool(),
+            dependencies: ["MigrationsEmbedder"]
+        ),
+        // The queue, ingestion, runner and reports. Runs any JobHandler.
+        .target(
+            name: "PromptBatchKit",
+            dependencies: [
+                "OpenRouter",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            plugins: ["EmbedMigrations"]
+        ),
+        .executableTarget(
+            name: "promptbatch",
+            dependencies: [
+                "PromptBatchKit",
+                "OpenRouter",
+                "OpenRouterSimulator",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
+            name: "OpenRouterTests",
+            dependencies: ["OpenRouter", "OpenRouterSimulator"]
+        ),
+        .testTarget(
+            name: "PromptBatchTests",
+            dependencies: ["PromptBatchKit", "OpenRouter", "OpenRouterSimulator"]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

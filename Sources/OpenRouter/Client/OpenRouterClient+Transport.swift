@@ -1,0 +1,169 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+import Synchronization
+
+extension OpenRouterClient {
+    /// Headers of every request. The key goes here and nowhere else.
+    func headers(streaming: Bool) -> HTTPHeaders {
+        var headers = HTTPHeaders()
+        headers.add(name: "Authorization", value: "Bearer \(apiKey.secret)")
+        headers.add(name: "Content-Type", value: "application/json")
+        headers.add(name: "Accept", value: streaming ? "text/event-stream" : "application/json")
+        headers.add(name: "User-Agent", value: "promptbatch-openrouter/0.1")
+        if let siteURL = configuration.siteURL { headers.add(name: "HTTP-Referer", value: siteURL) }
+        if let appName = configuration.appName {
+            headers.add(name: "X-OpenRouter-Title", value: appName)
+            headers.add(name: "X-Title", value: appName)
+        }
+        return headers
+    }
+
+    func makeRequest(path: String, method: HTTPMethod, body: [UInt8]?, streaming: Bool = false) -> HTTPClientRequest {
+        var request = HTTPClientRequest(url: baseURL + path)
+        request.method = method
+        request.headers = headers(streaming: streaming)
+        if let body { request.body = .bytes(body) }
+        return request
+    }
+
+    /// One attempt: sends, waits for the whole JSON body within the deadline, and turns any
+    /// non-2xx status into an `OpenRouterError`. Holds one of the client's permits throughout.
+    func send(path: String, method: HTTPMethod, body: [UInt8]?) async throws(OpenRouterError) -> (JSONValue, AttemptFacts) {
+        let request = makeRequest(path: path, method: method, body: body)
+        let maxBytes = configuration.maxResponseBytes
+        let timeout = configuration.timeout
+        do {
+            try await limiter.acquire()
+        } catch {
+            throw OpenRouterError(.cancelled, "cancelled while waiting for a free request slot")
+        }
+        defer { limiter.release() }
+        let client = httpClient
+        let logger = self.logger
+        return try await translatingErrors {
+            try await withDeadline(timeout, activity: nil) {
+                let response = try await client.execute(request, timeout: .nanoseconds(timeout.nanoseconds), logger: logger)
+                let facts = AttemptFacts(statusCode: Int(response.status.code), generationID: response.headers.first(name: "x-generation-id"))
+                try await Self.throwIfFailed(response, facts: facts)
+                let contentType = response.headers.first(name: "content-type")?.lowercased() ?? "application/json"
+                guard contentType.contains("json") else {
+                    throw OpenRouterError(.invalidResponse, "expected a JSON body, got Content-Type \(contentType.prefix(60))", statusCode: facts.statusCode, generationID: facts.generationID)
+                }
+                let bytes = try await Self.collect(response.body, upTo: maxBytes, activity: nil, facts: facts)
+                do {
+                    return (try JSONValue(parsing: bytes), facts)
+                } catch {
+                    throw OpenRouterError(.invalidResponse, "malformed JSON body: \(error)", statusCode: facts.statusCode, generationID: facts.generationID)
+                }
+            }
+        }
+    }
+
+    /// Throws the server's error for a non-2xx response, after reading (a bounded part of) its body.
+    static func throwIfFailed(_ response: HTTPClientResponse, facts: AttemptFacts) async throws {
+        let status = Int(response.status.code)
+        guard !(200..<300).contains(status) else { return }
+        let retryAfter = response.headers.first(name: "retry-after").flatMap { RetryPolicy.parseRetryAfter($0) }
+        let bytes = (try? await collect(response.body, upTo: 1 << 20, activity: nil, facts: facts)) ?? []
+        var error: OpenRouterError
+        if let json = try? JSONValue(parsing: bytes), let carried = json["error"], !carried.isNull {
+            error = OpenRouterError(carried: carried, statusCode: status, generationID: facts.generationID, retryAfter: retryAfter)
+        } else {
+            let snippet = String(decoding: bytes.prefix(200), as: UTF8.self)
+            error = OpenRouterError(OpenRouterError.Category(statusCode: status), "HTTP \(status)\(snippet.isEmpty ? "" : ": " + snippet)", statusCode: status, retryAfter: retryAfter, generationID: facts.generationID)
+        }
+        throw error
+    }
+
+    /// Reads a body, refusing more than `limit` bytes.
+    static func collect(_ body: HTTPClientResponse.Body, upTo limit: Int, activity: ActivityMonitor?, facts: AttemptFacts) async throws -> [UInt8] {
+        var bytes: [UInt8] = []
+        for try await buffer in body {
+            activity?.touch()
+            guard bytes.count + buffer.readableBytes <= limit else {
+                throw OpenRouterError(.invalidResponse, "response body larger than \(limit) bytes", statusCode: facts.statusCode, generationID: facts.generationID)
+            }
+            bytes.append(contentsOf: buffer.readableBytesView)
+        }
+        return bytes
+    }
+
+    /// Maps transport failures onto the closed set of categories.
+    func translatingErrors<T>(_ body: () async throws -> T) async throws(OpenRouterError) -> T {
+        do {
+            return try await body()
+        } catch let error as OpenRouterError {
+            throw error
+        } catch {
+            throw Self.transportError(error)
+        }
+    }
+
+    static func transportError(_ error: any Error) -> OpenRouterError {
+        if let error = error as? OpenRouterError { return error }
+        if error is CancellationError { return OpenRouterError(.cancelled, "the request was cancelled") }
+        if let error = error as? HTTPClientError {
+            switch error {
+            case .cancelled: return OpenRouterError(.cancelled, "the request was cancelled")
+            case .deadlineExceeded, .readTimeout, .connectTimeout, .writeTimeout:
+                return OpenRouterError(.timeout, "the request timed out (\(error))")
+            default: break
+            }
+        }
+        return OpenRouterError(.network, "network error: \(error)")
+    }
+}
+
+/// The time of the last byte received, for the idle deadline of a stream.
+final class ActivityMonitor: Sendable {
+    private let lastActivity = Atomic<Int64>(ActivityMonitor.nowNanoseconds())
+
+    func touch() { lastActivity.store(Self.nowNanoseconds(), ordering: .relaxed) }
+
+    var idleTime: Duration { .nanoseconds(Self.nowNanoseconds() - lastActivity.load(ordering: .relaxed)) }
+
+    static func nowNanoseconds() -> Int64 {
+        var spec = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &spec)
+        return Int64(spec.tv_sec) * 1_000_000_000 + Int64(spec.tv_nsec)
+    }
+}
+
+/// Runs `body`, throwing `timeout` when it takes longer than `timeout` as a whole or, with
+/// an activity monitor, when no byte arrives for `idleTimeout`. The body is cancelled then,
+/// which closes its connection.
+func withDeadline<T: Sendable>(
+    _ timeout: Duration,
+    idleTimeout: Duration? = nil,
+    activity: ActivityMonitor?,
+    _ body: @escaping @Sendable () async throws -> T
+) async throws -> T {
+    let start = ContinuousClock.now
+    return try await withThrowingTaskGroup(of: T?.self) { group in
+        group.addTask { try await body() }
+        group.addTask {
+            while true {
+                let remaining = timeout - (ContinuousClock.now - start)
+                if remaining <= .zero {
+                    throw OpenRouterError(.timeout, "no complete response within \(timeout.milliseconds) ms")
+                }
+                var wait = remaining
+                if let idleTimeout, let activity {
+                    let idleLeft = idleTimeout - activity.idleTime
+                    if idleLeft <= .zero {
+                        throw OpenRouterError(.timeout, "no data for \(idleTimeout.milliseconds) ms")
+                    }
+                    wait = min(wait, idleLeft)
+                }
+                try await Task.sleep(for: wait)
+            }
+        }
+        defer { group.cancelAll() }
+        while let result = try await group.next() {
+            if let result { return result }
+        }
+        throw CancellationError()
+    }
+}

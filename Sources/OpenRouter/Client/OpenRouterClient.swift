@@ -1,0 +1,182 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import NIOCore
+import NIOHTTP1
+import Synchronization
+
+/// The OpenRouter client: chat completions (whole or streamed), models and generations,
+/// with validation, retries with backoff, deadlines and a cap on requests in flight.
+///
+/// ```swift
+/// let client = try OpenRouterClient(apiKey: key, configuration: .init())
+/// let answer = try await client.chat(ChatRequest(messages: [.user("Hi")], model: "openai/gpt-4o-mini"))
+/// ```
+public final class OpenRouterClient: Sendable {
+    public let configuration: OpenRouterConfiguration
+    let apiKey: APIKey
+    let baseURL: String
+    let httpClient: HTTPClient
+    let limiter: ConcurrencyLimiter
+    let logger: Logger
+    let retryPolicy: RetryPolicy
+    let sleep: @Sendable (Duration) async throws -> Void
+    let modelsCache = Mutex<(models: [ModelInfo], expires: ContinuousClock.Instant)?>(nil)
+
+    /// - Parameters:
+    ///   - apiKey: the OpenRouter key; required.
+    ///   - configuration: settings; see ``OpenRouterConfiguration`` for defaults.
+    ///   - httpClient: default ``OpenRouterClient/sharedHTTPClient``, a process-wide client
+    ///     with room for many connections per host.
+    ///   - logger: request and response metadata at `debug`, retries at `info`. The key is never logged.
+    ///   - sleep: how backoff waits; inject a fake to test retries in milliseconds.
+    /// - Throws: `OpenRouterError` with category `config` for a missing key or invalid settings.
+    public init(
+        apiKey: String,
+        configuration: OpenRouterConfiguration = .init(),
+        httpClient: HTTPClient = OpenRouterClient.sharedHTTPClient,
+        logger: Logger = Logger(label: "openrouter"),
+        sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) }
+    ) throws(OpenRouterError) {
+        self.apiKey = try APIKey(apiKey)
+        let url = try configuration.validatedBaseURL()
+        var base = url.absoluteString
+        while base.hasSuffix("/") { base.removeLast() }
+        self.baseURL = base
+        self.configuration = configuration
+        self.httpClient = httpClient
+        self.limiter = ConcurrencyLimiter(limit: configuration.maxConcurrentRequests)
+        self.logger = logger
+        self.retryPolicy = RetryPolicy(
+            maxRetries: configuration.maxRetries,
+            baseDelay: configuration.retryDelay,
+            maxDelay: configuration.maxRetryDelay,
+            maxRetryAfter: configuration.maxRetryAfter,
+            retriesInvalidResponses: configuration.retriesInvalidResponses
+        )
+        self.sleep = sleep
+    }
+
+    /// A process-wide HTTP client that is never shut down, sized for batch work
+    /// (up to 1,024 connections per host; the client's own limit decides how many are used).
+    public static let sharedHTTPClient: HTTPClient = {
+        var configuration = HTTPClient.Configuration()
+        configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 1024)
+        configuration.decompression = .enabled(limit: .ratio(50))
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }()
+
+    // MARK: - Chat
+
+    /// Sends a chat completion and waits for the whole answer (plan §3.1).
+    ///
+    /// - Parameters:
+    ///   - request: validated before anything is sent.
+    ///   - onAttempt: called once per HTTP attempt as it ends.
+    /// - Returns: the completion; a 200 carrying an error throws instead.
+    /// - Throws: `OpenRouterError`. When the request asked for JSON, content that does not
+    ///   parse or match the schema throws `schema_violation` with the path of the first offending value.
+    public func chat(_ request: ChatRequest, onAttempt: (@Sendable (AttemptReport) -> Void)? = nil) async throws(OpenRouterError) -> ChatResponse {
+        try request.validate(defaultModel: configuration.defaultModel)
+        var request = request
+        request.stream = false
+        let body = request.wireBody(defaultModel: configuration.defaultModel).serializedBytes
+        let model = request.model ?? configuration.defaultModel ?? ""
+        return try await withRetries(model: model, onAttempt: onAttempt) { () async throws(OpenRouterError) -> (ChatResponse, AttemptFacts) in
+            let (json, facts) = try await self.send(path: "/chat/completions", method: .POST, body: body)
+            do throws(OpenRouterError) {
+                let response = try ChatResponse(json: json, generationID: facts.generationID)
+                try self.checkContent(of: response, for: request)
+                return (response, facts)
+            } catch {
+                throw error.with(statusCode: facts.statusCode)
+            }
+        }
+    }
+
+    // MARK: - Retries
+
+    /// What an attempt learned besides its result.
+    struct AttemptFacts: Sendable {
+        var statusCode: Int?
+        var generationID: String?
+    }
+
+    /// Runs `attempt` until it succeeds, fails for good, or retries run out, reporting each
+    /// attempt and sleeping between them with the injected sleeper.
+    func withRetries<T: Sendable>(
+        model: String,
+        onAttempt: (@Sendable (AttemptReport) -> Void)?,
+        _ attempt: () async throws(OpenRouterError) -> (T, AttemptFacts)
+    ) async throws(OpenRouterError) -> T {
+        var random = SystemRandomNumberGenerator()
+        var retry = 0
+        while true {
+            let startedAt = Date()
+            let clock = ContinuousClock()
+            let start = clock.now
+            do {
+                let (value, facts) = try await attempt()
+                let latency = clock.now - start
+                let usage = (value as? ChatResponse)?.usage
+                logAttempt(model: model, status: facts.statusCode, latency: latency, usage: usage, generationID: facts.generationID, error: nil)
+                onAttempt?(AttemptReport(attempt: retry + 1, startedAt: startedAt, latency: latency, statusCode: facts.statusCode, error: nil, generationID: facts.generationID ?? (value as? ChatResponse)?.id, usage: usage, retryDelay: nil))
+                return value
+            } catch {
+                let latency = clock.now - start
+                let failure = redacted(error)
+                let delay = Task.isCancelled ? nil : retryPolicy.delay(afterFailure: failure, retry: retry, random: &random)
+                logAttempt(model: model, status: failure.statusCode, latency: latency, usage: failure.usage, generationID: failure.generationID, error: failure)
+                onAttempt?(AttemptReport(attempt: retry + 1, startedAt: startedAt, latency: latency, statusCode: failure.statusCode, error: failure, generationID: failure.generationID, usage: failure.usage, retryDelay: delay))
+                guard let delay else { throw failure }
+                logger.info("retrying", metadata: ["model": "\(model)", "category": "\(failure.category)", "delay_ms": "\(delay.milliseconds)", "retry": "\(retry + 1)"])
+                do {
+                    try await sleep(delay)
+                } catch {
+                    throw OpenRouterError(.cancelled, "cancelled while waiting to retry")
+                }
+                retry += 1
+            }
+        }
+    }
+
+    func logAttempt(model: String, status: Int?, latency: Duration, usage: Usage?, generationID: String?, error: OpenRouterError?) {
+        guard logger.logLevel <= .debug else { return }
+        var metadata: Logger.Metadata = ["model": "\(model)", "latency_ms": "\(latency.milliseconds)"]
+        if let status { metadata["status"] = "\(status)" }
+        if let generationID { metadata["generation_id"] = "\(generationID)" }
+        if let usage {
+            metadata["prompt_tokens"] = "\(usage.promptTokens)"
+            metadata["completion_tokens"] = "\(usage.completionTokens)"
+            if let cost = usage.cost { metadata["cost_usd"] = "\(cost.plainString)" }
+        }
+        if let error {
+            metadata["category"] = "\(error.category)"
+            logger.debug("attempt failed: \(error.message)", metadata: metadata)
+        } else {
+            logger.debug("attempt succeeded", metadata: metadata)
+        }
+    }
+
+    /// Server text can echo what we sent; the key must not travel further than the header.
+    func redacted(_ error: OpenRouterError) -> OpenRouterError {
+        var error = error
+        let secret = apiKey.secret
+        func scrub(_ text: String?) -> String? {
+            guard let text, text.contains(secret) else { return text }
+            return text.replacingOccurrences(of: secret, with: apiKey.masked)
+        }
+        error.message = scrub(error.message) ?? ""
+        error.providerRaw = scrub(error.providerRaw)
+        error.partialContent = scrub(error.partialContent)
+        return error
+    }
+}
+
+extension OpenRouterError {
+    func with(statusCode: Int?) -> OpenRouterError {
+        var copy = self
+        if copy.statusCode == nil { copy.statusCode = statusCode }
+        return copy
+    }
+}
