@@ -19,10 +19,3 @@ extension JSONValue {
         }
     }
 }
-public struct SchemaDefinitionError: Error, Sendable, Hashable { public var path: String; public var message: String }
-public struct SchemaViolation: Sendable, Hashable { public var path: String; public var message: String }
-public struct JSONSchema: Sendable, Hashable {
-    public let value: JSONValue
-    public init(_ value: JSONValue, strict: Bool = false, maximumBytes: Int = 50_000) throws(SchemaDefinitionError) { self.value = value }
-    public func firstViolation(in instance: JSONValue) -> SchemaViolation? { nil }
-}

@@ -20,6 +20,13 @@ public struct ModelInfo: Sendable, Hashable {
         /// Per 1M tokens read from the provider's prompt cache.
         public var inputCacheRead: Decimal?
 
+        public init(prompt: Decimal, completion: Decimal, request: Decimal? = nil, inputCacheRead: Decimal? = nil) {
+            self.prompt = prompt
+            self.completion = completion
+            self.request = request
+            self.inputCacheRead = inputCacheRead
+        }
+
         /// The cost of the given tokens at these prices.
         public func cost(promptTokens: Int, completionTokens: Int) -> Decimal {
             (prompt * Decimal(promptTokens) + completion * Decimal(completionTokens)) / 1_000_000 + (request ?? 0)
