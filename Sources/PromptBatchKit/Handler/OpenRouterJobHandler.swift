@@ -1,0 +1,91 @@
+import Foundation
+import OpenRouter
+
+/// Runs a queued job through the OpenRouter client: the bridge between the queue, which
+/// knows nothing of HTTP, and the client, which knows nothing of SQLite.
+public struct OpenRouterJobHandler: JobHandler {
+    let client: OpenRouterClient
+    /// Per-model prices, for the cost of responses that report none.
+    let prices: [String: ModelInfo.Pricing]
+
+    /// - Parameters:
+    ///   - client: configured with the run's retries, timeout and concurrency.
+    ///   - prices: cached `/models` prices by model id.
+    public init(client: OpenRouterClient, prices: [String: ModelInfo.Pricing]) {
+        self.client = client
+        self.prices = prices
+    }
+
+    public func run(_ job: ClaimedJob, recordAttempt: @Sendable (AttemptRecord) async -> Void) async -> JobOutcome {
+        let request: ChatRequest
+        do {
+            guard case .object(let body) = try JSONValue(parsing: job.requestBody) else {
+                return .failed(category: OpenRouterError.Category.validation.rawValue, message: "stored request is not a JSON object")
+            }
+            request = try ChatRequest(wire: body)
+        } catch {
+            return .failed(category: OpenRouterError.Category.validation.rawValue, message: "stored request is invalid: \(error)")
+        }
+
+        // Attempts are recorded as they end, not when the job ends, so a crash mid-retries
+        // still leaves the billed ones in the database.
+        let (reports, continuation) = AsyncStream<AttemptReport>.makeStream()
+        let model = job.model
+        let prices = self.prices
+        async let recording: Void = {
+            for await report in reports {
+                await recordAttempt(Self.record(report, model: model, prices: prices))
+            }
+        }()
+        let result: Result<ChatResponse, OpenRouterError>
+        do {
+            let onAttempt: @Sendable (AttemptReport) -> Void = { continuation.yield($0) }
+            let response = job.isStream
+                ? try await client.chatStreamCollected(request, onAttempt: onAttempt)
+                : try await client.chat(request, onAttempt: onAttempt)
+            result = .success(response)
+        } catch {
+            result = .failure(error)
+        }
+        continuation.finish()
+        await recording
+
+        switch result {
+        case .success(let response):
+            return .succeeded(JobResult(
+                responseBody: response.json.serialized,
+                answeredModel: response.model.isEmpty ? nil : response.model,
+                finishReason: response.choices.first?.finishReason?.rawValue
+            ))
+        case .failure(let error) where error.category == .cancelled:
+            return .released
+        case .failure(let error) where error.isFatal:
+            return .fatal(category: error.category.rawValue, message: error.description)
+        case .failure(let error):
+            return .failed(category: error.category.rawValue, message: error.description)
+        }
+    }
+
+    /// One client attempt as a database row: cost as reported, else estimated from prices.
+    static func record(_ report: AttemptReport, model: String, prices: [String: ModelInfo.Pricing]) -> AttemptRecord {
+        var record = AttemptRecord(
+            startedAt: report.startedAt,
+            latency: report.latency,
+            statusCode: report.statusCode,
+            errorCategory: report.error?.category.rawValue,
+            errorMessage: report.error?.description,
+            generationID: report.generationID
+        )
+        if let usage = report.usage {
+            record.usage = TokenUsage(prompt: usage.promptTokens, completion: usage.completionTokens, reasoning: usage.reasoningTokens, cached: usage.cachedTokens)
+            if let cost = usage.cost {
+                record.costPicoUSD = Money.picoUSD(cost)
+                record.costSource = "reported"
+            } else if let pricing = prices[model] {
+                record.costPicoUSD = Money.picoUSD(pricing.cost(promptTokens: usage.promptTokens, completionTokens: usage.completionTokens))
+                record.costSource = "estimated"
+            }
+        }
+        return record
+    }
+}

@@ -1,0 +1,152 @@
+import Foundation
+import OpenRouter
+
+/// Reads job files into one new batch: every line validated, nothing enqueued unless every
+/// line of every file is good, and the same bytes not enqueued twice unless forced.
+public struct BatchSubmission: Sendable {
+    public var files: [String]
+    /// Batch label. Default: the first file's base name.
+    public var name: String?
+    /// Model for lines that name none.
+    public var defaultModel: String?
+    /// Longest line accepted, in bytes. Default 10 MiB.
+    public var maximumLineBytes = 10 * 1024 * 1024
+    /// Submit even when the same content was submitted before.
+    public var force = false
+
+    public init(files: [String], name: String? = nil, defaultModel: String? = nil) {
+        self.files = files
+        self.name = name
+        self.defaultModel = defaultModel
+    }
+
+    /// A bad line (or file), printed as `FILE:LINE: message`.
+    public struct Problem: Sendable, Hashable, CustomStringConvertible {
+        public var file: String
+        /// Nil for a problem with the file as a whole.
+        public var line: Int?
+        public var message: String
+        public var description: String { line.map { "\(file):\($0): \(message)" } ?? "\(file): \(message)" }
+    }
+
+    public struct Outcome: Sendable, Hashable {
+        /// Nil for a dry run or when problems were found.
+        public var batchID: Int64?
+        public var jobCount: Int
+        public var problemCount: Int
+        /// Earlier batches with the same content (when refused for that reason).
+        public var duplicateOf: [Int64]
+        public var contentHash: String
+    }
+
+    /// Validates every line; enqueues the batch only when all are good.
+    ///
+    /// - Parameters:
+    ///   - store: where to enqueue; nil for a dry run (validate and count only).
+    ///   - report: called for each problem as it is found, so a million bad lines need no memory.
+    public func run(store: JobStore?, report: (Problem) -> Void) throws -> Outcome {
+        var problems = 0
+        var jobCount = 0
+        var hasher = SHA256()
+        var firstSeen: [String: (file: String, line: Int)] = [:]
+        let parser = JobLineParser(defaultModel: defaultModel)
+
+        func note(_ problem: Problem) {
+            problems += 1
+            report(problem)
+        }
+
+        /// Streams every file, handing each good job to `add`.
+        func readAll(_ add: (JobStore.NewJob) throws -> Void) throws {
+            for file in files {
+                // Each file's digest is folded into the batch's, so the hash depends on contents, not names.
+                var fileHasher = SHA256()
+                let problemsBefore = problems
+                var jobsInFile = 0
+                let reader: JobFileReader
+                do {
+                    reader = try JobFileReader(path: file, maximumLineBytes: maximumLineBytes)
+                } catch {
+                    note(Problem(file: file, line: nil, message: error.message))
+                    continue
+                }
+                let baseName = (file as NSString).lastPathComponent
+                let stem = baseName.hasSuffix(".jsonl") ? String(baseName.dropLast(6)) : baseName
+                do {
+                    try reader.forEachLine(digest: { fileHasher.update($0) }) { line in
+                        switch line {
+                        case .tooLong(let number, let byteCount):
+                            note(Problem(file: file, line: number, message: "line is \(byteCount) bytes, over the limit of \(maximumLineBytes) (see --max-line-bytes)"))
+                        case .content(let number, let bytes):
+                            if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { return }
+                            let job: JobLine
+                            do throws(JobLineError) {
+                                job = try parser.parse(bytes, fallbackCustomID: "\(stem):\(number)")
+                            } catch {
+                                note(Problem(file: file, line: number, message: error.message))
+                                return
+                            }
+                            if let earlier = firstSeen[job.customID] {
+                                note(Problem(file: file, line: number, message: "custom_id \(job.customID.debugDescription) repeats \(earlier.file):\(earlier.line)"))
+                                return
+                            }
+                            firstSeen[job.customID] = (file, number)
+                            jobCount += 1
+                            jobsInFile += 1
+                            if problems == 0 {
+                                try add(JobStore.NewJob(customID: job.customID, sourceFile: file, lineNumber: number, model: job.model, requestBody: job.requestBody, isStream: job.isStream))
+                            }
+                        }
+                    }
+                } catch let error as JobFileError {
+                    note(Problem(file: file, line: nil, message: error.message))
+                }
+                hasher.update(Array(fileHasher.finalize().utf8))
+                if jobsInFile == 0 && problems == problemsBefore {
+                    note(Problem(file: file, line: nil, message: "holds no jobs"))
+                }
+            }
+        }
+
+        if files.isEmpty {
+            throw SubmissionError.noFiles
+        }
+        guard let store else {
+            try readAll { _ in }
+            let hash = hasher.finalize()
+            return Outcome(batchID: nil, jobCount: jobCount, problemCount: problems, duplicateOf: [], contentHash: hash)
+        }
+        var outcome = Outcome(batchID: nil, jobCount: 0, problemCount: 0, duplicateOf: [], contentHash: "")
+        do {
+            let batchID = try store.createBatch(name: name ?? files.first.map { ($0 as NSString).lastPathComponent }, sourceFiles: files) { writer in
+                try readAll { try writer.add($0) }
+                outcome.jobCount = jobCount
+                outcome.problemCount = problems
+                outcome.contentHash = hasher.finalize()
+                if problems > 0 { throw SubmissionError.rolledBack }
+                if !force {
+                    outcome.duplicateOf = try writer.batches(withContentHash: outcome.contentHash)
+                    if !outcome.duplicateOf.isEmpty { throw SubmissionError.rolledBack }
+                }
+                return outcome.contentHash
+            }
+            outcome.batchID = batchID
+        } catch SubmissionError.rolledBack {
+            // Nothing was written; the outcome says why.
+        }
+        return outcome
+    }
+}
+
+/// Why a submission enqueued nothing, beyond bad lines.
+public enum SubmissionError: Error, Sendable, CustomStringConvertible {
+    case noFiles
+    case rolledBack
+
+    public var description: String {
+        switch self {
+        case .noFiles: "no job files given"
+        case .rolledBack: "nothing was submitted"
+        }
+    }
+}

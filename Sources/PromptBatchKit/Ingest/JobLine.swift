@@ -1,0 +1,112 @@
+import OpenRouter
+
+/// One job read from a line of a job file, validated and ready to enqueue.
+public struct JobLine: Sendable, Hashable {
+    public var customID: String
+    /// The requested model (the line's, or the default).
+    public var model: String
+    public var request: ChatRequest
+    /// The request as it will be sent: the wire body, compact JSON.
+    public var requestBody: String
+    public var isStream: Bool
+}
+
+/// Reads the two line forms promptbatch accepts:
+///
+/// - OpenAI's Batch form: `{"custom_id", "method": "POST", "url": "/v1/chat/completions", "body": {…}}`
+/// - the flat form: `{"custom_id"?, "model"?, "messages", …any chat-completion wire field…}`
+///
+/// Every line goes through the client's own validation, so what is enqueued would be sent.
+public struct JobLineParser: Sendable {
+    /// Model for lines that name none. Default none.
+    public var defaultModel: String?
+    /// Longest `custom_id` accepted, in bytes.
+    public var maximumCustomIDBytes = 512
+
+    public init(defaultModel: String? = nil) {
+        self.defaultModel = defaultModel
+    }
+
+    /// Parses one line (without its line ending).
+    /// - Parameter fallbackCustomID: used when the line has no `custom_id` (`<file base name>:<line>`).
+    /// - Throws: ``JobLineError`` with a message fit to print after `FILE:LINE: `.
+    public func parse(_ bytes: UnsafeRawBufferPointer, fallbackCustomID: String) throws(JobLineError) -> JobLine {
+        let value: JSONValue
+        do {
+            value = try JSONValue(parsing: bytes)
+        } catch {
+            throw JobLineError("not valid JSON: \(error)")
+        }
+        guard case .object(var object) = value else {
+            throw JobLineError("expected a JSON object, got \(value.typeName)")
+        }
+        let customID: String
+        switch object["custom_id"] {
+        case nil, .null?:
+            customID = fallbackCustomID
+        case .string(let id)?:
+            guard !id.isEmpty else { throw JobLineError("custom_id: must not be empty") }
+            guard id.utf8.count <= maximumCustomIDBytes else {
+                throw JobLineError("custom_id: longer than \(maximumCustomIDBytes) bytes")
+            }
+            customID = id
+        case let other?:
+            throw JobLineError("custom_id: expected a string, got \(other.typeName)")
+        }
+        object["custom_id"] = nil
+
+        var body: JSONObject
+        if object["body"] != nil || object["url"] != nil || object["method"] != nil {
+            body = try Self.batchFormBody(object)
+        } else {
+            body = object
+        }
+        let request: ChatRequest
+        do {
+            var parsed = try ChatRequest(wire: body)
+            if parsed.model == nil { parsed.model = defaultModel }
+            try parsed.validate()
+            request = parsed
+        } catch {
+            if error.message.hasPrefix("model: missing") {
+                throw JobLineError("model: missing (add \"model\" to the line or pass --model)")
+            }
+            throw JobLineError(error.message)
+        }
+        body = request.wireBody()
+        return JobLine(
+            customID: customID,
+            model: request.model ?? "",
+            request: request,
+            requestBody: body.serialized,
+            isStream: request.stream
+        )
+    }
+
+    /// The `body` of an OpenAI Batch line, after checking `method` and `url`.
+    static func batchFormBody(_ object: JSONObject) throws(JobLineError) -> JSONObject {
+        for key in object.keys where !["method", "url", "body"].contains(key) {
+            throw JobLineError("unexpected field \(key.debugDescription) beside \"body\" (a Batch-format line has custom_id, method, url and body)")
+        }
+        if let method = object["method"], method.stringValue?.uppercased() != "POST" {
+            throw JobLineError("method: expected \"POST\", got \(method.stringValue.map { $0.debugDescription } ?? method.typeName)")
+        }
+        if let url = object["url"] {
+            guard let path = url.stringValue, ["/v1/chat/completions", "/chat/completions", "/api/v1/chat/completions"].contains(path) else {
+                throw JobLineError("url: only \"/v1/chat/completions\" is supported, got \(url.stringValue.map { String($0.prefix(80)).debugDescription } ?? url.typeName)")
+            }
+        }
+        guard let body = object["body"] else { throw JobLineError("body: missing") }
+        guard case .object(let bodyObject) = body else {
+            throw JobLineError("body: expected an object, got \(body.typeName)")
+        }
+        return bodyObject
+    }
+}
+
+/// Why a job line was refused.
+public struct JobLineError: Error, Sendable, Hashable, CustomStringConvertible {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}

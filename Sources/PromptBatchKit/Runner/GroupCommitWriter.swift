@@ -1,0 +1,199 @@
+import Foundation
+import GRDB
+import Logging
+
+/// The runner's single writer: claims, attempts, completions and releases are queued, and
+/// each transaction commits everything queued while the previous one ran (group commit).
+///
+/// One transaction per call would cap a runner at the database's commit rate; batching makes
+/// the commit cost shared by all the jobs that finished meanwhile. Progress counters move
+/// only after the commit that made them true.
+final class GroupCommitWriter: Sendable {
+    enum Request: Sendable {
+        case claim(limit: Int, batchID: Int64?)
+        case attempt(jobID: Int64, AttemptRecord)
+        case complete(jobID: Int64, JobOutcome)
+        case release([Int64])
+    }
+
+    private enum Reply: Sendable {
+        case claimed([ClaimedJob])
+        case recorded(TokenUsage?, costPicoUSD: Int64)
+        case completed(JobOutcome, applied: Bool)
+        case released
+    }
+
+    private struct Queued: Sendable {
+        var request: Request
+        var claimContinuation: CheckedContinuation<[ClaimedJob], any Error>?
+    }
+
+    private struct QueueState {
+        var queued: [Queued] = []
+        var waiter: CheckedContinuation<[Queued]?, Never>?
+        var isFinished = false
+    }
+
+    private let dbPool: DatabasePool
+    private let runnerID: String
+    private let progress: LockedBox<RunProgress>
+    private let logger: Logger
+    private let queue = LockedBox(QueueState())
+    private let firstErrorBox = LockedBox<(any Error)?>(nil)
+
+    init(dbPool: DatabasePool, runnerID: String, progress: LockedBox<RunProgress>, logger: Logger) {
+        self.dbPool = dbPool
+        self.runnerID = runnerID
+        self.progress = progress
+        self.logger = logger
+    }
+
+    /// The first write that failed for good, if any.
+    var firstError: (any Error)? { firstErrorBox.current }
+
+    /// Queues a write; it commits with the next group.
+    func enqueue(_ request: Request) {
+        enqueue(Queued(request: request))
+    }
+
+    /// Claims jobs in the next group's transaction.
+    func claim(limit: Int, batchID: Int64?) async throws -> [ClaimedJob] {
+        try await withCheckedThrowingContinuation { continuation in
+            enqueue(Queued(request: .claim(limit: limit, batchID: batchID), claimContinuation: continuation))
+        }
+    }
+
+    /// No more requests will come; ``run()`` returns once the queue is written.
+    func finish() {
+        let waiter = queue.withLock { state in
+            state.isFinished = true
+            defer { state.waiter = nil }
+            return state.waiter
+        }
+        waiter?.resume(returning: nil)
+    }
+
+    /// Writes groups until ``finish()`` was called and the queue is empty.
+    func run() async {
+        while let group = await nextGroup() {
+            await commit(group)
+        }
+    }
+
+    private func enqueue(_ item: Queued) {
+        let waiter = queue.withLock { state -> CheckedContinuation<[Queued]?, Never>? in
+            precondition(!state.isFinished, "write queued after the writer finished")
+            if let waiter = state.waiter {
+                state.waiter = nil
+                return waiter
+            }
+            state.queued.append(item)
+            return nil
+        }
+        waiter?.resume(returning: [item])
+    }
+
+    private func nextGroup() async -> [Queued]? {
+        await withCheckedContinuation { continuation in
+            let ready = queue.withLock { state -> [Queued]?? in
+                if !state.queued.isEmpty {
+                    defer { state.queued = [] }
+                    return .some(state.queued)
+                }
+                if state.isFinished { return .some(nil) }
+                state.waiter = continuation
+                return nil
+            }
+            if let ready { continuation.resume(returning: ready) }
+        }
+    }
+
+    private func commit(_ group: [Queued]) async {
+        let requests = group.map(\.request)
+        let runnerID = self.runnerID
+        do {
+            let replies = try await dbPool.write { db in
+                let now = Date()
+                return try requests.map { try Self.apply($0, db: db, runnerID: runnerID, now: now) }
+            }
+            deliver(replies, to: group)
+        } catch where group.count > 1 {
+            // One bad request must not sink the others: redo them one transaction each.
+            logger.warning("group commit failed, retrying one by one", metadata: ["error": "\(error)"])
+            for item in group { await commit([item]) }
+        } catch {
+            let item = group[0]
+            logger.error("database write failed", metadata: ["error": "\(error)", "request": "\(item.request.kind)"])
+            firstErrorBox.withLock { if $0 == nil { $0 = error } }
+            item.claimContinuation?.resume(throwing: error)
+        }
+    }
+
+    private static func apply(_ request: Request, db: Database, runnerID: String, now: Date) throws -> Reply {
+        switch request {
+        case .claim(let limit, let batchID):
+            return .claimed(try JobStore.claimJobs(db, limit: limit, runnerID: runnerID, batchID: batchID, now: now))
+        case .attempt(let jobID, let attempt):
+            try JobStore.recordAttempt(db, jobID: jobID, attempt, runnerID: runnerID)
+            return .recorded(attempt.usage, costPicoUSD: attempt.costPicoUSD ?? 0)
+        case .complete(let jobID, let outcome):
+            let applied = try JobStore.complete(db, jobID: jobID, outcome: outcome, runnerID: runnerID, now: now)
+            return .completed(outcome, applied: applied)
+        case .release(let jobIDs):
+            try JobStore.release(db, jobIDs: jobIDs, runnerID: runnerID)
+            return .released
+        }
+    }
+
+    private func deliver(_ replies: [Reply], to group: [Queued]) {
+        var delta = RunProgress()
+        for (reply, item) in zip(replies, group) {
+            switch reply {
+            case .claimed(let jobs):
+                item.claimContinuation?.resume(returning: jobs)
+            case .recorded(let usage, let cost):
+                delta.attempts += 1
+                if let usage { delta.tokens += usage }
+                delta.costPicoUSD += cost
+            case .completed(let outcome, let applied):
+                guard applied else {
+                    logger.warning("job was no longer ours when it finished", metadata: ["job": "\(item.request.jobID ?? -1)"])
+                    continue
+                }
+                switch outcome {
+                case .succeeded: delta.succeeded += 1
+                case .failed: delta.failed += 1
+                case .fatal, .released: delta.released += 1
+                }
+            case .released:
+                break
+            }
+        }
+        progress.withLock { progress in
+            progress.succeeded += delta.succeeded
+            progress.failed += delta.failed
+            progress.released += delta.released
+            progress.attempts += delta.attempts
+            progress.tokens += delta.tokens
+            progress.costPicoUSD += delta.costPicoUSD
+        }
+    }
+}
+
+extension GroupCommitWriter.Request {
+    var kind: String {
+        switch self {
+        case .claim: "claim"
+        case .attempt: "attempt"
+        case .complete: "complete"
+        case .release: "release"
+        }
+    }
+
+    var jobID: Int64? {
+        switch self {
+        case .attempt(let jobID, _), .complete(let jobID, _): jobID
+        case .claim, .release: nil
+        }
+    }
+}

@@ -1,0 +1,66 @@
+import GRDB
+
+/// Job counts per state, with the totals a status line needs.
+public struct StateCounts: Sendable, Hashable {
+    public var pending = 0
+    public var running = 0
+    public var succeeded = 0
+    public var failed = 0
+    public var cancelled = 0
+    /// HTTP attempts over all jobs.
+    public var attempts = 0
+    /// Tokens over all attempts of all jobs.
+    public var tokens = TokenUsage.zero
+    /// Cost over all attempts of all jobs, in pico-USD.
+    public var costPicoUSD: Int64 = 0
+    /// Failed jobs per error category (`unknown` when a job has none).
+    public var failedByCategory: [String: Int] = [:]
+
+    public init() {}
+
+    public var total: Int { pending + running + succeeded + failed + cancelled }
+    /// Jobs that will not run again unless retried: succeeded, failed or cancelled.
+    public var finished: Int { succeeded + failed + cancelled }
+}
+
+extension JobStore {
+    /// Counts jobs per state and sums their tokens and cost, from one consistent snapshot.
+    /// - Parameter batchID: One batch, or nil for all.
+    public func counts(batchID: Int64?) throws -> StateCounts {
+        try dbPool.read { db in try Self.counts(db, batchID: batchID) }
+    }
+
+    static func counts(_ db: Database, batchID: Int64?) throws -> StateCounts {
+        let scope = batchID == nil ? "" : "WHERE batch_id = ?"
+        let failedScope = batchID == nil ? "" : "AND batch_id = ?"
+        let arguments: StatementArguments = batchID.map { [$0] } ?? []
+        var counts = StateCounts()
+        let rows = try Row.fetchCursor(db, sql: """
+            SELECT state, COUNT(*), SUM(attempts), SUM(prompt_tokens), SUM(completion_tokens),
+              SUM(reasoning_tokens), SUM(cached_tokens), SUM(cost_picousd)
+            FROM jobs \(scope) GROUP BY state
+            """, arguments: arguments)
+        while let row = try rows.next() {
+            let count: Int = row[1]
+            switch row[0] as String {
+            case "pending": counts.pending = count
+            case "running": counts.running = count
+            case "succeeded": counts.succeeded = count
+            case "failed": counts.failed = count
+            case "cancelled": counts.cancelled = count
+            default: break
+            }
+            counts.attempts += row[2]
+            counts.tokens += TokenUsage(prompt: row[3], completion: row[4], reasoning: row[5], cached: row[6])
+            counts.costPicoUSD += row[7]
+        }
+        let categories = try Row.fetchCursor(db, sql: """
+            SELECT COALESCE(error_category, 'unknown'), COUNT(*) FROM jobs
+            WHERE state = 'failed' \(failedScope) GROUP BY 1
+            """, arguments: arguments)
+        while let row = try categories.next() {
+            counts.failedByCategory[row[0]] = row[1]
+        }
+        return counts
+    }
+}
