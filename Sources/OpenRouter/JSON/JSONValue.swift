@@ -43,28 +43,97 @@ public struct JSONNumber: Sendable, Hashable, CustomStringConvertible {
 
     public var doubleValue: Double? { Double(literal) }
 
-    /// True when the literal has no fraction or exponent part, or they are zero (`3.0` is an integer in JSON Schema).
+    /// True when the value is integral (`3`, `3.0`, `3e0` and `1e2` are; `3.5` is not); exact for any length.
     public var isInteger: Bool {
         if Int(literal) != nil { return true }
-        guard let value = Double(literal), value.isFinite else { return false }
-        return value == value.rounded(.towardZero)
+        guard let decimal = ExactDecimal(literal) else { return false }
+        return decimal.exponent >= 0
     }
 
+    /// Equal when the literals are the same number, compared exactly in decimal: `1`, `1.0` and `10e-1` are
+    /// equal; `0.1` and `0.1000000000000000000001` are not, though they are the same `Double`.
     public static func == (lhs: JSONNumber, rhs: JSONNumber) -> Bool {
         if lhs.literal == rhs.literal { return true }
-        guard let l = Double(lhs.literal), let r = Double(rhs.literal) else { return false }
+        guard let l = ExactDecimal(lhs.literal), let r = ExactDecimal(rhs.literal) else { return false }
         return l == r
     }
 
     public func hash(into hasher: inout Hasher) {
-        hasher.combine(Double(literal) ?? 0)
+        if let decimal = ExactDecimal(literal) {
+            hasher.combine(decimal)
+        } else {
+            hasher.combine(literal)
+        }
+    }
+
+    /// A JSON number literal in a canonical form: the sign, the significant digits without leading or trailing
+    /// zeros, and the power of ten of the last digit. Zero is always `(false, [], 0)`, so `-0 == 0`.
+    private struct ExactDecimal: Hashable {
+        var isNegative = false
+        var digits: [UInt8] = []
+        var exponent = 0
+
+        /// Nil unless `literal` follows the JSON number grammar.
+        init?(_ literal: String) {
+            var bytes = literal.utf8[...]
+            if bytes.first == UInt8(ascii: "-") {
+                isNegative = true
+                bytes = bytes.dropFirst()
+            }
+            let integer = bytes.prefix { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }
+            guard !integer.isEmpty, integer.first != UInt8(ascii: "0") || integer.count == 1 else { return nil }
+            digits.append(contentsOf: integer)
+            bytes = bytes[integer.endIndex...]
+            if bytes.first == UInt8(ascii: ".") {
+                let fraction = bytes.dropFirst().prefix { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }
+                guard !fraction.isEmpty else { return nil }
+                digits.append(contentsOf: fraction)
+                exponent = -fraction.count
+                bytes = bytes[fraction.endIndex...]
+            }
+            if let marker = bytes.first, marker == UInt8(ascii: "e") || marker == UInt8(ascii: "E") {
+                bytes = bytes.dropFirst()
+                var exponentIsNegative = false
+                if let sign = bytes.first, sign == UInt8(ascii: "+") || sign == UInt8(ascii: "-") {
+                    exponentIsNegative = sign == UInt8(ascii: "-")
+                    bytes = bytes.dropFirst()
+                }
+                guard !bytes.isEmpty else { return nil }
+                var written = 0
+                for byte in bytes {
+                    guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
+                    // Saturate: exponents this large only arise in hostile input, and Int must not trap.
+                    written = min(written * 10 + Int(byte - UInt8(ascii: "0")), 1 << 48)
+                }
+                exponent += exponentIsNegative ? -written : written
+            } else if !bytes.isEmpty {
+                return nil
+            }
+            guard let first = digits.firstIndex(where: { $0 != UInt8(ascii: "0") }) else {
+                self = ExactDecimal(zero: ())
+                return
+            }
+            let last = digits.lastIndex { $0 != UInt8(ascii: "0") }!
+            exponent += digits.count - 1 - last
+            digits = Array(digits[first...last])
+        }
+
+        private init(zero: ()) {}
     }
 }
 
 /// A JSON object whose keys keep their insertion order.
+///
+/// Members are stored as parallel arrays in document order. Small objects, which are nearly all of them,
+/// are searched linearly, which beats hashing at these sizes and makes building one cheap; larger ones
+/// also keep a hash index from key to position.
 public struct JSONObject: Sendable, Hashable, Sequence, ExpressibleByDictionaryLiteral {
     public private(set) var keys: [String] = []
-    private var storage: [String: JSONValue] = [:]
+    private var values: [JSONValue] = []
+    /// Position of each key, kept only while `count > JSONObject.linearSearchLimit`.
+    private var index: [String: Int]? = nil
+
+    private static let linearSearchLimit = 12
 
     public init() {}
 
@@ -79,34 +148,94 @@ public struct JSONObject: Sendable, Hashable, Sequence, ExpressibleByDictionaryL
     public var count: Int { keys.count }
     public var isEmpty: Bool { keys.isEmpty }
 
+    private func position(of key: String) -> Int? {
+        if let index { return index[key] }
+        return keys.firstIndex(of: key)
+    }
+
+    private mutating func rebuildIndex() {
+        guard keys.count > Self.linearSearchLimit else {
+            index = nil
+            return
+        }
+        var rebuilt = [String: Int](minimumCapacity: keys.count)
+        for (position, key) in keys.enumerated() { rebuilt[key] = position }
+        index = rebuilt
+    }
+
     /// Setting `nil` removes the key; setting an existing key keeps its position.
     public subscript(key: String) -> JSONValue? {
-        get { storage[key] }
+        get { position(of: key).map { values[$0] } }
         set {
             if let newValue {
-                if storage.updateValue(newValue, forKey: key) == nil { keys.append(key) }
-            } else if storage.removeValue(forKey: key) != nil {
-                keys.removeAll { $0 == key }
+                if let existing = position(of: key) {
+                    values[existing] = newValue
+                } else {
+                    keys.append(key)
+                    values.append(newValue)
+                    if index != nil {
+                        index![key] = keys.count - 1
+                    } else if keys.count > Self.linearSearchLimit {
+                        rebuildIndex()
+                    }
+                }
+            } else if let existing = position(of: key) {
+                keys.remove(at: existing)
+                values.remove(at: existing)
+                if index != nil { rebuildIndex() }
             }
         }
     }
 
     public func makeIterator() -> AnyIterator<(key: String, value: JSONValue)> {
-        var index = 0
+        var position = 0
         return AnyIterator {
-            guard index < keys.count else { return nil }
-            defer { index += 1 }
-            let key = keys[index]
-            return (key, storage[key]!)
+            guard position < keys.count else { return nil }
+            defer { position += 1 }
+            return (keys[position], values[position])
         }
     }
 
+    /// Equal when both have the same keys with equal values, in any order.
     public static func == (lhs: JSONObject, rhs: JSONObject) -> Bool {
-        lhs.storage == rhs.storage
+        guard lhs.count == rhs.count else { return false }
+        for (position, key) in lhs.keys.enumerated() {
+            guard let other = rhs.position(of: key), lhs.values[position] == rhs.values[other] else { return false }
+        }
+        return true
     }
 
     public func hash(into hasher: inout Hasher) {
-        hasher.combine(storage)
+        // Order must not matter, so members are hashed separately and combined commutatively.
+        var combined = 0
+        for (key, value) in zip(keys, values) {
+            var member = Hasher()
+            member.combine(key)
+            member.combine(value)
+            combined &+= member.finalize()
+        }
+        hasher.combine(count)
+        hasher.combine(combined)
+    }
+}
+
+extension JSONObject {
+    /// Takes the members of a parsed object in document order; nil when a key repeats, so the strict
+    /// parser can report it (the parser finds which one).
+    init?(uniqueKeys keys: [String], values: [JSONValue]) {
+        if keys.count > Self.linearSearchLimit {
+            var index = [String: Int](minimumCapacity: keys.count)
+            for (position, key) in keys.enumerated() where index.updateValue(position, forKey: key) != nil {
+                return nil
+            }
+            self.index = index
+        } else {
+            for later in keys.indices.dropFirst() {
+                for earlier in 0..<later where keys[earlier] == keys[later] { return nil }
+            }
+        }
+        self.keys = keys
+        self.values = values
     }
 }
 
