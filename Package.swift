@@ -74,6 +74,13 @@ let package = Package(
             dependencies: ["OpenRouter", "OpenRouterSimulator"]
         ),
         .testTarget(
+            name: "OpenRouterSimulatorTests",
+            dependencies: [
+                "OpenRouterSimulator",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
+        ),
+        .testTarget(
             name: "PromptBatchTests",
             dependencies: ["PromptBatchKit", "OpenRouter", "OpenRouterSimulator"]
         ),

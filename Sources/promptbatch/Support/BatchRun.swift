@@ -1,0 +1,121 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import Logging
+import OpenRouter
+import PromptBatchKit
+
+/// Drains the queue with the OpenRouter handler: the wiring shared by `run` and `demo`.
+struct BatchRun {
+    var store: JobStore
+    var client: OpenRouterClient
+    var configuration: RunnerConfiguration
+    var logger: Logger
+
+    /// Runs until the queue is drained, a fatal error halts it, or the user interrupts;
+    /// prints the summary to stdout and returns the exit code the run deserves.
+    func execute() async throws -> ExitCode {
+        let prices = (try? store.cachedPrices()) ?? [:]
+        let handler = OpenRouterJobHandler(client: client, prices: prices)
+        let runner = JobRunner(store: store, handler: handler, configuration: configuration, logger: logger)
+        let interrupts = InterruptHandler(grace: configuration.grace) { runner.requestStop() }
+        let progress = Task { await ProgressDisplay().show { runner.progress } }
+        let summary: RunSummary
+        do {
+            summary = try await runner.run()
+        } catch {
+            progress.cancel()
+            _ = await progress.value
+            throw Failure(.other, "the run failed: \(error)")
+        }
+        progress.cancel()
+        _ = await progress.value
+        interrupts.cancel()
+
+        Terminal.output(
+            "run: \(summary.succeeded) succeeded, \(summary.failed) failed, \(summary.attempts) attempts, "
+                + "\(summary.tokens.prompt + summary.tokens.completion) tokens, $\(Money.usdString(picoUSD: summary.costPicoUSD))\n"
+        )
+        if let halt = summary.haltReason {
+            Terminal.error("promptbatch: halted: \(halt.message); the remaining jobs are still pending")
+            return Exit.halted
+        }
+        if summary.wasInterrupted {
+            Terminal.error("promptbatch: interrupted; \(summary.released) unfinished job\(summary.released == 1 ? "" : "s") back to pending — `promptbatch run` resumes")
+            return Exit.interrupted
+        }
+        let counts = try store.counts(batchID: configuration.batchID)
+        return counts.failed > 0 || counts.pending > 0 || counts.running > 0 ? Exit.jobsFailed : Exit.success
+    }
+}
+
+/// SIGINT/SIGTERM: the first asks the run to stop (in-flight requests get the grace
+/// period); a second quits at once. Jobs left running are recovered by the next run.
+final class InterruptHandler {
+    private let sources: [DispatchSourceSignal]
+
+    init(grace: Duration, onFirst: @escaping @Sendable () -> Void) {
+        let count = Mutex(0)
+        sources = [SIGINT, SIGTERM].map { signalNumber in
+            signal(signalNumber, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
+            source.setEventHandler {
+                let seen = count.withLock { count in
+                    count += 1
+                    return count
+                }
+                if seen == 1 {
+                    Terminal.error("\npromptbatch: stopping — waiting up to \(grace.components.seconds) s for requests in flight (press Ctrl-C again to quit now)")
+                    onFirst()
+                } else {
+                    Terminal.error("promptbatch: quitting now; unfinished jobs return to pending on the next run")
+                    _exit(130)
+                }
+            }
+            source.resume()
+            return source
+        }
+    }
+
+    func cancel() {
+        for source in sources { source.cancel() }
+    }
+}
+
+/// The live progress line on stderr: redrawn on a terminal, a plain line every 10 s otherwise.
+/// Nothing goes to stdout.
+struct ProgressDisplay {
+    func show(_ read: @Sendable () -> RunProgress) async {
+        let isTerminal = Terminal.isStandardErrorATerminal
+        let interval: Duration = isTerminal ? .milliseconds(250) : .seconds(10)
+        let start = ContinuousClock.now
+        while !Task.isCancelled {
+            try? await Task.sleep(for: interval)
+            if Task.isCancelled { break }
+            let line = Self.render(read(), elapsed: ContinuousClock.now - start)
+            if isTerminal {
+                FileHandle.standardError.write(Data("\r\u{1B}[K\(line)".utf8))
+            } else {
+                Terminal.error(line)
+            }
+        }
+        if isTerminal { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+    }
+
+    static func render(_ progress: RunProgress, elapsed: Duration) -> String {
+        let seconds = max(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18, 0.001)
+        let rate = Double(progress.done) / seconds
+        let remaining = max(progress.total - progress.done, 0)
+        let eta = rate > 0 ? Self.duration(Double(remaining) / rate) : "—"
+        let tokens = progress.tokens.prompt + progress.tokens.completion
+        return "\(progress.done)/\(progress.total) done (\(progress.failed) failed), \(progress.inFlight) in flight, "
+            + String(format: "%.1f jobs/s", rate) + ", \(tokens) tokens, $\(Money.usdString(picoUSD: progress.costPicoUSD)), ETA \(eta)"
+    }
+
+    static func duration(_ seconds: Double) -> String {
+        let total = Int(seconds.rounded())
+        return total >= 3600 ? "\(total / 3600)h\(total % 3600 / 60)m" : total >= 60 ? "\(total / 60)m\(total % 60)s" : "\(total)s"
+    }
+}
+
+import Synchronization
