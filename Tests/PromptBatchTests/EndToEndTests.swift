@@ -48,6 +48,10 @@ struct EndToEndTests {
             let statusColumn = try #require(rows[0].firstIndex(of: "status"))
             #expect(rows.dropFirst().map { Decimal(string: $0[costColumn])! }.reduce(Decimal(0), +) == totalCost)
             #expect(rows.dropFirst().allSatisfy { $0[statusColumn] == "succeeded" })
+            let latencyColumn = try #require(rows[0].firstIndex(of: "latency_ms"))
+            #expect(rows.dropFirst().allSatisfy { Int($0[latencyColumn]) != nil })
+            let modelColumn = try #require(rows[0].firstIndex(of: "model"))
+            #expect(rows.dropFirst().allSatisfy { $0[modelColumn] == "sim/echo" })
 
             let export = try await cli.run(["export"])
             let lines = export.stdout.split(separator: "\n")

@@ -79,13 +79,14 @@ extension OpenRouterClient {
         let timeout = configuration.timeout
         let idleTimeout = configuration.streamIdleTimeout
         let maxBytes = configuration.maxResponseBytes
-        let startedAt = Date()
-        let start = ContinuousClock.now
         do {
             try await limiter.acquire()
         } catch {
             throw OpenRouterError(.cancelled, "cancelled while waiting for a free request slot")
         }
+        // The deadline counts from when the request can go out, not from the wait for a slot.
+        let startedAt = Date()
+        let start = ContinuousClock.now
         let client = httpClient
         let logger = self.logger
         let response: HTTPClientResponse

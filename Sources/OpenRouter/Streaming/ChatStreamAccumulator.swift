@@ -30,7 +30,7 @@ public struct ChatStreamAccumulator: Sendable {
         for choice in chunk.choices {
             var state = choices[choice.index] ?? ChoiceState()
             if let role = choice.delta.role { state.role = role }
-            if let content = choice.delta.content {
+            if let content = choice.delta.content, !content.isEmpty {
                 state.content += content
                 state.hasContent = true
             }
@@ -61,7 +61,9 @@ public struct ChatStreamAccumulator: Sendable {
                 let call = state.toolCalls[key]!
                 return ToolCall(id: call.id, name: call.name, arguments: call.arguments)
             }
-            let content: String? = state.hasContent || calls.isEmpty ? state.content : nil
+            // Streams often open with `"content": ""` before tool-call deltas; the whole
+            // response has `null` content then, and so does the fold.
+            let content: String? = (state.hasContent && !state.content.isEmpty) || calls.isEmpty ? state.content : nil
             let message = ChatResponse.AssistantMessage(
                 role: state.role, content: content, toolCalls: calls,
                 reasoning: state.reasoning.isEmpty ? nil : state.reasoning, refusal: nil

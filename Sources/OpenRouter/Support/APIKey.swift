@@ -27,4 +27,10 @@ public struct APIKey: Sendable, Hashable, CustomStringConvertible, CustomDebugSt
     public var debugDescription: String { "APIKey(\(masked))" }
 }
 
+extension APIKey: CustomReflectable {
+    /// No children: `dump`, debuggers and test failure messages read stored properties
+    /// through the mirror, which would otherwise show the secret.
+    public var customMirror: Mirror { Mirror(self, children: [], displayStyle: .struct) }
+}
+
 import Foundation

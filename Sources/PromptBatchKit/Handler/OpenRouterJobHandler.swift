@@ -32,10 +32,13 @@ public struct OpenRouterJobHandler: JobHandler {
         let (reports, continuation) = AsyncStream<AttemptReport>.makeStream()
         let model = job.model
         let prices = self.prices
-        async let recording: Void = {
+        async let lastLatency: Duration? = {
+            var latency: Duration?
             for await report in reports {
+                latency = report.latency
                 await recordAttempt(Self.record(report, model: model, prices: prices))
             }
+            return latency
         }()
         let result: Result<ChatResponse, OpenRouterError>
         do {
@@ -48,14 +51,15 @@ public struct OpenRouterJobHandler: JobHandler {
             result = .failure(error)
         }
         continuation.finish()
-        await recording
+        let latency = await lastLatency
 
         switch result {
         case .success(let response):
             return .succeeded(JobResult(
                 responseBody: response.json.serialized,
                 answeredModel: response.model.isEmpty ? nil : response.model,
-                finishReason: response.choices.first?.finishReason?.rawValue
+                finishReason: response.choices.first?.finishReason?.rawValue,
+                latency: latency
             ))
         case .failure(let error) where error.category == .cancelled:
             return .released

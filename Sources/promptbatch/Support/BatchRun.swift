@@ -45,7 +45,8 @@ struct BatchRun {
             return Exit.interrupted
         }
         let counts = try store.counts(batchID: configuration.batchID)
-        return counts.failed > 0 || counts.pending > 0 || counts.running > 0 ? Exit.jobsFailed : Exit.success
+        // Jobs still running belong to another live runner: they are not left behind.
+        return counts.failed > 0 || counts.pending > 0 ? Exit.jobsFailed : Exit.success
     }
 }
 

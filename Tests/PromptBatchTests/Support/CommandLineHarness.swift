@@ -63,12 +63,27 @@ struct CommandLineHarness: Sendable {
     }
 
     /// Waits for the process, reading its output concurrently so a full pipe cannot block it.
+    /// The blocking reads run on Dispatch's threads, never on the cooperative pool (which has
+    /// as many threads as cores: blocking it would starve the in-process simulator).
     static func finish(_ process: Process, _ stdout: Pipe, _ stderr: Pipe) async -> Result {
-        async let out = Task.detached { stdout.fileHandleForReading.readDataToEndOfFile() }.value
-        async let err = Task.detached { stderr.fileHandleForReading.readDataToEndOfFile() }.value
+        async let out = readToEnd(stdout.fileHandleForReading)
+        async let err = readToEnd(stderr.fileHandleForReading)
         let (outData, errData) = await (out, err)
-        await Task.detached { process.waitUntilExit() }.value
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            DispatchQueue.global().async {
+                process.waitUntilExit()
+                continuation.resume()
+            }
+        }
         return Result(exitCode: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self), stderr: String(decoding: errData, as: UTF8.self))
+    }
+
+    private static func readToEnd(_ handle: FileHandle) async -> Data {
+        await withCheckedContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(returning: handle.readDataToEndOfFile())
+            }
+        }
     }
 }
 
