@@ -123,6 +123,32 @@ struct OpenRouterClientErrorHandlingTests {
         }
     }
 
+    @Test func anAbsurdRetryAfterIsNotWaitedForAndDoesNotCrash() async throws {
+        try await Harness.run { h in
+            // A 503, not a 429: the simulator's own X-RateLimit-Reset arithmetic traps on such a value.
+            let error = await h.chatError(Harness.request(fault: "503", retryAfter: "99999999999999999999"))
+            #expect(error?.category == .server)
+            #expect(error?.statusCode == 503)
+            #expect(h.count() == 1)
+            #expect(h.sleeps.items.isEmpty)
+        }
+    }
+
+    @Test func aRetryAfterHTTPDateIsHonoured() async throws {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "GMT")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
+        let date = formatter.string(from: Date().addingTimeInterval(6))
+        try await Harness.run { h in
+            let response = try await h.chat(Harness.request(fault: "429", times: 1, retryAfter: date))
+            #expect(response.content != nil)
+            let sleeps = h.sleeps.items
+            try #require(sleeps.count == 1)
+            #expect(sleeps[0] > .seconds(3) && sleeps[0] <= .seconds(6), "\(sleeps[0])")
+        }
+    }
+
     @Test(arguments: ["500", "502", "504", "408"])
     func aServerErrorIsRetriedWithExponentialBackoffThenSucceeds(fault: String) async throws {
         try await Harness.run { h in

@@ -375,6 +375,12 @@ struct OpenRouterClientSimulatorTests {
                 #expect(error.statusCode == 404)
                 #expect(error.isRetryable == false)
             }
+            do throws(OpenRouterError) {
+                let generation = try await h.client.generation(id: "gen-é 1/2?#")
+                Issue.record("expected an error, got \(generation)")
+            } catch {
+                #expect(error.statusCode == 404)
+            }
         }
     }
 }

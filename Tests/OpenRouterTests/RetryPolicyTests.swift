@@ -127,6 +127,15 @@ struct RetryPolicyTests {
         #expect(RetryPolicy.parseRetryAfter(text, now: now) == .seconds(30))
     }
 
+    @Test(arguments: ["99999999999999999999", "1e300", "9223372036854775807"])
+    func anAbsurdlyLongRetryAfterIsReadWithoutCrashingAndNotWaitedFor(text: String) throws {
+        let retryAfter = try #require(RetryPolicy.parseRetryAfter(text))
+        #expect(retryAfter > .seconds(365 * 24 * 3600))
+        var random = SeededGenerator(seed: 1)
+        let error = Self.error(.rateLimited, status: 429, retryAfter: retryAfter)
+        #expect(Self.policy.delay(afterFailure: error, retry: 0, random: &random) == nil)
+    }
+
     @Test func aRetryAfterDateInThePastMeansNow() {
         let now = Date(timeIntervalSince1970: 1_445_412_500)
         #expect(RetryPolicy.parseRetryAfter("Wed, 21 Oct 2015 07:28:00 GMT", now: now) == .zero)

@@ -51,7 +51,8 @@ public struct RetryPolicy: Sendable, Hashable {
     public static func parseRetryAfter(_ value: String, now: Date = Date()) -> Duration? {
         let trimmed = value.trimmingCharacters(in: .whitespaces)
         if let seconds = Double(trimmed), seconds.isFinite, seconds >= 0 {
-            return .milliseconds(Int64(seconds * 1000))
+            // Capped at about 31 years: `Int64(_:)` traps on larger values, and any such wait is refused anyway.
+            return .milliseconds(Int64(min(seconds, 1_000_000_000) * 1000))
         }
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
