@@ -50,7 +50,8 @@ extension OpenRouterSimulator {
             headers[Self.rateLimitLimitField] = "20"
             headers[Self.rateLimitRemainingField] = "0"
             // OpenRouter reports the reset moment as Unix milliseconds.
-            let waitSeconds = Double(retryAfter) ?? 1
+            // Clamped so an absurd Retry-After directive cannot overflow the conversion.
+            let waitSeconds = min(max(Double(retryAfter) ?? 1, 0), 1e9)
             headers[Self.rateLimitResetField] = String(Int64((Date().timeIntervalSince1970 + waitSeconds) * 1000))
         case .serverError:
             message = "Internal Server Error"

@@ -40,7 +40,7 @@ struct OpenRouterClientConcurrencyTests {
 
     @Test func aHigherLimitLetsMoreThrough() async throws {
         try await Harness.run(configure: { $0.maxConcurrentRequests = 5 }) { h in
-            _ = try await Self.runParallel(h, count: 10, latencyMs: 200)
+            _ = try await Self.runParallel(h, count: 10, latencyMs: 300)
             let stats = h.sim.stats()
             #expect(stats.maxInFlight <= 5)
             #expect(stats.maxInFlight >= 3)

@@ -139,13 +139,14 @@ struct OpenRouterClientErrorHandlingTests {
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = TimeZone(identifier: "GMT")
         formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
-        let date = formatter.string(from: Date().addingTimeInterval(6))
+        let date = formatter.string(from: Date().addingTimeInterval(100))
         try await Harness.run { h in
             let response = try await h.chat(Harness.request(fault: "429", times: 1, retryAfter: date))
             #expect(response.content != nil)
             let sleeps = h.sleeps.items
             try #require(sleeps.count == 1)
-            #expect(sleeps[0] > .seconds(3) && sleeps[0] <= .seconds(6), "\(sleeps[0])")
+            // Longer than any backoff (capped at 30 s), and no longer than the date is away.
+            #expect(sleeps[0] > .seconds(40) && sleeps[0] <= .seconds(100), "\(sleeps[0])")
         }
     }
 
@@ -261,7 +262,7 @@ struct OpenRouterClientErrorHandlingTests {
             #expect(error?.category == .timeout)
             #expect(error?.isRetryable == true)
             // The simulator would hang for 120 s.
-            #expect(ContinuousClock.now - start < .seconds(15))
+            #expect(ContinuousClock.now - start < .seconds(60))
             #expect(h.attempts.items.first?.category == .timeout)
             #expect(h.attempts.items.first?.statusCode == nil)
         }
@@ -270,11 +271,15 @@ struct OpenRouterClientErrorHandlingTests {
     @Test func aTimedOutAttemptIsRetried() async throws {
         try await Harness.run(configure: {
             $0.timeout = .seconds(1)
-            $0.maxRetries = 1
+            $0.maxRetries = 4
         }) { h in
             let response = try await h.chat(Harness.request(fault: "hang", times: 1))
             #expect(response.content != nil)
-            #expect(h.count() == 2)
+            let reports = h.attempts.items
+            #expect(reports.first?.category == .timeout)
+            #expect(reports.last?.error == nil)
+            // Usually 2; more only when a starved test runner lets the second attempt time out too.
+            #expect(h.count() == reports.count && reports.count >= 2)
         }
     }
 

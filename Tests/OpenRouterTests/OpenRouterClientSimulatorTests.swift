@@ -30,7 +30,9 @@ struct Harness: Sendable {
         try await OpenRouterSimulator.withRunning(simulator) { sim in
             var configuration = OpenRouterConfiguration()
             configuration.baseURL = sim.baseURL
-            configuration.timeout = .seconds(10)
+            // Generous: a starved test runner must not turn slow answers into timeouts.
+            // Tests of timeouts set their own.
+            configuration.timeout = .seconds(60)
             configure(&configuration)
             let sleeps = Recorder<Duration>()
             let client = try OpenRouterClient(

@@ -290,7 +290,7 @@ struct OpenRouterClientStreamingTests {
                 #expect(error.generationID?.hasPrefix("gen-") == true)
             }
             // The whole trickled stream would take half an hour.
-            #expect(ContinuousClock.now - start < .seconds(15))
+            #expect(ContinuousClock.now - start < .seconds(60))
         }
     }
 
@@ -357,7 +357,7 @@ struct OpenRouterClientStreamingTests {
     }
 
     @Test func cancellingAStreamingConsumerClosesTheConnection() async throws {
-        try await Harness.run(configure: { $0.timeout = .seconds(60) }) { h in
+        try await Harness.run { h in
             // One byte every 5 ms: the first chunk comes after about 250 bytes, the end of the
             // stream after about 1,700, so the server would stay busy for 7 s or more after it.
             let stream = try await h.client.chatStream(Harness.request(Self.question, fault: "trickle", trickleMs: 5))

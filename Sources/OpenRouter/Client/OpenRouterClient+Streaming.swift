@@ -117,13 +117,13 @@ extension OpenRouterClient {
 
         let (chunks, continuation) = AsyncThrowingStream<ChatStreamChunk, any Error>.makeStream()
         let limiter = self.limiter
-        let remaining = timeout - (ContinuousClock.now - start)
         let producer = Task {
             defer { limiter.release() }
             let activity = ActivityMonitor()
             let partial = Mutex(ChatStreamAccumulator())
             do {
-                try await withDeadline(remaining, idleTimeout: idleTimeout, activity: activity) {
+                // The deadline counts from before the request was sent, and its error names the configured timeout.
+                try await withDeadline(timeout, since: start, idleTimeout: idleTimeout, activity: activity) {
                     var decoder = ServerSentEventDecoder(maximumEventBytes: maxBytes)
                     var received = 0
                     var sawDone = false
@@ -163,7 +163,8 @@ extension OpenRouterClient {
                 let usage = partial.withLock { $0.usage }
                 onFinish?(StreamEnd(startedAt: startedAt, latency: ContinuousClock.now - start, generationID: generationID, usage: usage, error: nil))
             } catch {
-                var failure = Self.transportError(error)
+                // Scrubbed like any other error: a mid-stream error event may echo the key too.
+                var failure = self.redacted(Self.transportError(error))
                 if failure.generationID == nil { failure.generationID = generationID }
                 let (content, usage) = partial.withLock { ($0.content, $0.usage) }
                 if failure.partialContent == nil, !content.isEmpty { failure.partialContent = content }

@@ -131,16 +131,16 @@ final class ActivityMonitor: Sendable {
     }
 }
 
-/// Runs `body`, throwing `timeout` when it takes longer than `timeout` as a whole or, with
+/// Runs `body`, throwing `timeout` when more than `timeout` has passed since `start` or, with
 /// an activity monitor, when no byte arrives for `idleTimeout`. The body is cancelled then,
 /// which closes its connection.
 func withDeadline<T: Sendable>(
     _ timeout: Duration,
+    since start: ContinuousClock.Instant = .now,
     idleTimeout: Duration? = nil,
     activity: ActivityMonitor?,
     _ body: @escaping @Sendable () async throws -> T
 ) async throws -> T {
-    let start = ContinuousClock.now
     return try await withThrowingTaskGroup(of: T?.self) { group in
         group.addTask { try await body() }
         group.addTask {
