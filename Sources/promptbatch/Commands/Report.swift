@@ -19,12 +19,8 @@ struct Report: AsyncParsableCommand {
     var output: String?
 
     func run() async throws {
-        try await reportingFailures {
-            _ = options.makeLogger()
-            let store = try options.openStore()
-            let sink = try output.map { try OutputSink(path: $0) } ?? .standardOutput()
+        try await options.writeOutput(to: output) { store, sink in
             try UsageReport(batchID: batch, grouping: groupBy).write(from: store, to: sink)
-            try sink.flush()
         }
     }
 }
@@ -43,12 +39,8 @@ struct Export: AsyncParsableCommand {
     var output: String?
 
     func run() async throws {
-        try await reportingFailures {
-            _ = options.makeLogger()
-            let store = try options.openStore()
-            let sink = try output.map { try OutputSink(path: $0) } ?? .standardOutput()
+        try await options.writeOutput(to: output) { store, sink in
             try ResultExport(batchID: batch).write(from: store, to: sink)
-            try sink.flush()
         }
     }
 }

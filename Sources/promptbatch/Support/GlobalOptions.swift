@@ -80,6 +80,17 @@ struct GlobalOptions: ParsableArguments {
         }
     }
 
+    /// Runs a read-only command that writes to `path` (or stdout), reporting failures the usual way.
+    func writeOutput(to path: String?, _ write: (JobStore, OutputSink) throws -> Void) async throws {
+        try await reportingFailures {
+            _ = makeLogger()
+            let store = try openStore()
+            let sink = try path.map { try OutputSink(path: $0) } ?? .standardOutput()
+            try write(store, sink)
+            try sink.flush()
+        }
+    }
+
     func openStore() throws -> JobStore {
         do {
             return try JobStore(path: databasePath)
