@@ -162,18 +162,17 @@ public final class JobRunner<Handler: JobHandler>: Sendable {
                 let inFlight = pool.inFlight
                 progressBox.withLock { $0.inFlight = inFlight }
                 guard let result = await group.next() else { return pool }
+                // A stop requested while we waited is handled before the event, so a job that
+                // finished meanwhile cannot start another one after `requestStop()` returned.
+                // (The stop waiter may also have been cancelled before it saw the signal.)
+                actions = stopSignal.hasFired && !pool.wasInterrupted ? pool.handle(.stopRequested) : []
                 switch result {
-                case .jobFinished(let outcome): actions = pool.handle(.jobFinished(outcome))
-                case .claimed(let jobs): actions = pool.handle(.claimed(jobs))
-                case .claimFailed(let error): actions = pool.handle(.claimFailed(error))
-                case .stopRequested: actions = pool.handle(.stopRequested)
-                case .graceExpired: actions = pool.handle(.graceExpired)
-                case .ignored: actions = []
-                }
-                // The stop waiter may have been cancelled (run's task cancelled) before it saw
-                // the signal.
-                if stopSignal.hasFired, !pool.wasInterrupted {
-                    actions += pool.handle(.stopRequested)
+                case .jobFinished(let outcome): actions += pool.handle(.jobFinished(outcome))
+                case .claimed(let jobs): actions += pool.handle(.claimed(jobs))
+                case .claimFailed(let error): actions += pool.handle(.claimFailed(error))
+                case .stopRequested: actions += pool.handle(.stopRequested)
+                case .graceExpired: actions += pool.handle(.graceExpired)
+                case .ignored: break
                 }
             }
         }
