@@ -5,15 +5,7 @@ import Testing
 /// How a `ChatRequest` built with the Swift API goes on the wire (plan §4.3).
 @Suite("ChatRequest wire encoding")
 struct ChatRequestTests {
-    static let answerSchema: JSONValue = [
-        "type": "object",
-        "properties": [
-            "answer": ["type": "string"],
-            "confidence": ["type": "number"],
-        ],
-        "required": ["answer", "confidence"],
-        "additionalProperties": false,
-    ]
+    static let answerSchema = PlanSchemas.answer
 
     @Test func thePlansExampleSerialisesExactlyAsShown() throws {
         let request = ChatRequest(

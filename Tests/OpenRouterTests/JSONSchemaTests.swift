@@ -5,15 +5,7 @@ import Testing
 
 private enum SchemaFixtures {
     /// The service plan's answer schema.
-    static let answer: JSONValue = [
-        "type": "object",
-        "properties": [
-            "answer": ["type": "string"],
-            "confidence": ["type": "number"],
-        ],
-        "required": ["answer", "confidence"],
-        "additionalProperties": false,
-    ]
+    static let answer = PlanSchemas.answer
 
     /// The service plan's recipe schema.
     static let recipe: JSONValue = [

@@ -46,7 +46,7 @@ struct ServerSentEventDecoderTests {
         )
         let expected = try decodeWhole(stream)
         #expect(expected.count == 3)
-        var random = SplitMix64(seed: 0x5EED)
+        var random = SeededGenerator(seed: 0x5EED)
         for _ in 0..<500 {
             var decoder = ServerSentEventDecoder()
             var events: [ServerSentEvent] = []
@@ -334,7 +334,7 @@ struct ServerSentEventDecoderTests {
             0x00, 0x41, 0x7F, 0x80, 0x8F, 0x90, 0x9F, 0xA0, 0xBF, 0xC0, 0xC1, 0xC2, 0xDF,
             0xE0, 0xE1, 0xEC, 0xED, 0xEE, 0xEF, 0xF0, 0xF1, 0xF3, 0xF4, 0xF5, 0xF8, 0xFF,
         ]
-        var random = SplitMix64(seed: 42)
+        var random = SeededGenerator(seed: 42)
         var valid = 0
         for round in 0..<20_000 {
             let length = Int.random(in: 1...12, using: &random)
@@ -431,18 +431,6 @@ private func decodeChunks(_ chunks: [[UInt8]]) throws -> [ServerSentEvent] {
     return events + decoder.finish()
 }
 
-/// A seeded generator so failures reproduce.
-private struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 private enum Fixtures {
     static func chunk(_ index: Int, content: String, finishReason: String = "null") -> String {
