@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "PromptBatchKit", targets: ["PromptBatchKit"]),
         .executable(name: "promptbatch", targets: ["promptbatch"]),
         .executable(name: "openrouter-sim", targets: ["openrouter-sim"]),
+        .executable(name: "promptbatch-bench", targets: ["promptbatch-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
@@ -67,6 +68,17 @@ let package = Package(
                 "OpenRouterSimulator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // scripts/bench: drives the release promptbatch against openrouter-sim as child processes.
+        .executableTarget(
+            name: "promptbatch-bench",
+            dependencies: [
+                "OpenRouter",
+                "OpenRouterSimulator",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
         .testTarget(

@@ -14,7 +14,10 @@ extension ChatRequest {
         guard let model = model ?? defaultModel else {
             throw OpenRouterError(.validation, "model: missing (name one in the request or set a default model)")
         }
-        guard !model.isEmpty, !model.contains(where: \.isWhitespace) else {
+        let hasInvisibleCharacters = model.unicodeScalars.contains {
+            $0.properties.isWhitespace || $0.properties.generalCategory == .control
+        }
+        guard !model.isEmpty, !hasInvisibleCharacters else {
             throw OpenRouterError(.validation, "model: \(quoted(model)) is not a model id")
         }
         try parameters.validate()

@@ -228,6 +228,9 @@ struct WireReader {
         case .number(let number)?:
             if let value = number.intValue { return value }
             if number.isInteger, let value = number.doubleValue, abs(value) < 1e15 { return Int(value) }
+            if number.isInteger {
+                throw OpenRouterError(.validation, "\(path)\(key): \(number.literal.prefix(40)) is out of range")
+            }
             throw OpenRouterError(.validation, "\(path)\(key): expected an integer, got \(number.literal.prefix(40))")
         case let other?: throw mismatch(key, "an integer", other)
         }

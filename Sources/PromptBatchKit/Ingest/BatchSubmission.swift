@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import OpenRouter
 
 /// Reads job files into one new batch: every line validated, nothing enqueued unless every
@@ -48,7 +49,6 @@ public struct BatchSubmission: Sendable {
         var problems = 0
         var jobCount = 0
         var hasher = SHA256()
-        var firstSeen: [String: (file: String, line: Int)] = [:]
         let parser = JobLineParser(defaultModel: defaultModel)
 
         func note(_ problem: Problem) {
@@ -56,8 +56,9 @@ public struct BatchSubmission: Sendable {
             report(problem)
         }
 
-        /// Streams every file, handing each good job to `add`.
-        func readAll(_ add: (JobStore.NewJob) throws -> Void) throws {
+        /// Streams every file, handing each good job to `add`, which returns where an earlier
+        /// job with the same custom id came from, if any.
+        func readAll(_ add: (JobStore.NewJob) throws -> (file: String, line: Int)?) throws {
             for file in files {
                 // Each file's digest is folded into the batch's, so the hash depends on contents, not names.
                 var fileHasher = SHA256()
@@ -86,16 +87,16 @@ public struct BatchSubmission: Sendable {
                                 note(Problem(file: file, line: number, message: error.message))
                                 return
                             }
-                            if let earlier = firstSeen[job.customID] {
+                            // Added even after a problem (it all rolls back then), so every repeat is found.
+                            let newJob = JobStore.NewJob(
+                                customID: job.customID, sourceFile: file, lineNumber: number, model: job.model,
+                                requestBody: job.requestBody, isStream: job.isStream)
+                            if let earlier = try add(newJob) {
                                 note(Problem(file: file, line: number, message: "custom_id \(job.customID.debugDescription) repeats \(earlier.file):\(earlier.line)"))
                                 return
                             }
-                            firstSeen[job.customID] = (file, number)
                             jobCount += 1
                             jobsInFile += 1
-                            if problems == 0 {
-                                try add(JobStore.NewJob(customID: job.customID, sourceFile: file, lineNumber: number, model: job.model, requestBody: job.requestBody, isStream: job.isStream))
-                            }
                         }
                     }
                 } catch let error as JobFileError {
@@ -112,14 +113,25 @@ public struct BatchSubmission: Sendable {
             throw SubmissionError.noFiles
         }
         guard let store else {
-            try readAll { _ in }
+            // A dry run finds repeats in a scratch table SQLite keeps on disk, not in memory.
+            let scratch = try DatabaseQueue(path: "")
+            try scratch.write { db in
+                try db.execute(sql: "CREATE TABLE seen (custom_id TEXT PRIMARY KEY, file TEXT NOT NULL, line INTEGER NOT NULL) WITHOUT ROWID")
+                let insert = try db.makeStatement(sql: "INSERT OR IGNORE INTO seen VALUES (?, ?, ?)")
+                let lookup = try db.makeStatement(sql: "SELECT file, line FROM seen WHERE custom_id = ?")
+                try readAll { job in
+                    try insert.execute(arguments: [job.customID, job.sourceFile, job.lineNumber])
+                    if db.changesCount > 0 { return nil }
+                    return try Row.fetchOne(lookup, arguments: [job.customID]).map { ($0[0], $0[1]) }
+                }
+            }
             let hash = hasher.finalize()
             return Outcome(batchID: nil, jobCount: jobCount, problemCount: problems, duplicateOf: [], contentHash: hash)
         }
         var outcome = Outcome(batchID: nil, jobCount: 0, problemCount: 0, duplicateOf: [], contentHash: "")
         do {
             let batchID = try store.createBatch(name: name ?? files.first.map { ($0 as NSString).lastPathComponent }, sourceFiles: files) { writer in
-                try readAll { try writer.add($0) }
+                try readAll { try writer.addUnlessRepeated($0) }
                 outcome.jobCount = jobCount
                 outcome.problemCount = problems
                 outcome.contentHash = hasher.finalize()

@@ -35,7 +35,7 @@ public struct JobLineParser: Sendable {
         do {
             value = try JSONValue(parsing: bytes)
         } catch {
-            throw JobLineError("not valid JSON: \(error)")
+            throw JobLineError("not valid JSON: \(error)\(Self.invisibleByteNote(at: error.byteOffset, in: bytes))")
         }
         guard case .object(var object) = value else {
             throw JobLineError("expected a JSON object, got \(value.typeName)")
@@ -83,6 +83,17 @@ public struct JobLineParser: Sendable {
         )
     }
 
+    /// Names the byte a JSON error points at when an editor would not show it: a NUL (a file
+    /// padded after a crash, or UTF-16 text) or another control byte.
+    static func invisibleByteNote(at offset: Int, in bytes: UnsafeRawBufferPointer) -> String {
+        guard offset < bytes.count else { return "" }
+        let byte = bytes[offset]
+        guard byte < 0x20 || byte == 0x7F else { return "" }
+        if byte == 0 { return " (a NUL byte)" }
+        let hex = String(byte, radix: 16, uppercase: true)
+        return " (control byte 0x\(byte < 0x10 ? "0" : "")\(hex))"
+    }
+
     /// The `body` of an OpenAI Batch line, after checking `method` and `url`.
     static func batchFormBody(_ object: JSONObject) throws(JobLineError) -> JSONObject {
         for key in object.keys where !["method", "url", "body"].contains(key) {
@@ -107,6 +118,32 @@ public struct JobLineParser: Sendable {
 /// Why a job line was refused.
 public struct JobLineError: Error, Sendable, Hashable, CustomStringConvertible {
     public var message: String
-    public init(_ message: String) { self.message = message }
+
+    /// Messages quote parts of the line (a role, a model id, a schema key), so control characters
+    /// and line separators are escaped: one problem stays one line of output, and a job file
+    /// cannot forge other lines or send escape sequences to the terminal.
+    public init(_ message: String) {
+        self.message = Self.escapingControlCharacters(message)
+    }
+
     public var description: String { message }
+
+    static func escapingControlCharacters(_ text: String) -> String {
+        func isControl(_ scalar: Unicode.Scalar) -> Bool {
+            switch scalar.properties.generalCategory {
+            case .control, .lineSeparator, .paragraphSeparator: true
+            default: false
+            }
+        }
+        guard text.unicodeScalars.contains(where: isControl) else { return text }
+        var escaped = String.UnicodeScalarView()
+        for scalar in text.unicodeScalars {
+            if isControl(scalar) {
+                escaped.append(contentsOf: scalar.escaped(asASCII: true).unicodeScalars)
+            } else {
+                escaped.append(scalar)
+            }
+        }
+        return String(escaped)
+    }
 }

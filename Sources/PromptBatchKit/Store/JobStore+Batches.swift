@@ -98,24 +98,37 @@ extension JobStore {
             self.batchID = batchID
             self.insert = try db.makeStatement(sql: """
                 INSERT INTO jobs (batch_id, custom_id, source_file, line_number, model, request, is_stream)
-                VALUES (?, ?, ?, ?, ?, ?, ?)
+                VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (batch_id, custom_id) DO NOTHING
                 """)
         }
 
         /// Adds one job.
         /// - Throws: ``JobStoreError/Code/duplicateCustomID`` if the batch already has its custom id.
         public func add(_ job: NewJob) throws {
-            insert.setUncheckedArguments([
-                batchID, job.customID, job.sourceFile, job.lineNumber, job.model, job.requestBody, job.isStream,
-            ])
-            do {
-                try insert.execute()
-            } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
+            if try addUnlessRepeated(job) != nil {
                 throw JobStoreError(
                     .duplicateCustomID,
                     "duplicate custom_id \"\(job.customID)\" at \(job.sourceFile):\(job.lineNumber); nothing was submitted")
             }
+        }
+
+        /// Adds one job unless the batch already has its custom id, and then says where that
+        /// earlier job came from. The database's unique index finds the repeat, so a submit's
+        /// memory does not grow with its size.
+        /// - Returns: nil when added; else the file and line of the job that has the custom id.
+        public func addUnlessRepeated(_ job: NewJob) throws -> (file: String, line: Int)? {
+            insert.setUncheckedArguments([
+                batchID, job.customID, job.sourceFile, job.lineNumber, job.model, job.requestBody, job.isStream,
+            ])
+            try insert.execute()
+            if db.changesCount == 0 {
+                let row = try Row.fetchOne(
+                    db, sql: "SELECT source_file, line_number FROM jobs WHERE batch_id = ? AND custom_id = ?",
+                    arguments: [batchID, job.customID])
+                return row.map { ($0[0], $0[1]) } ?? (job.sourceFile, job.lineNumber)
+            }
             jobCount += 1
+            return nil
         }
 
         /// The ids of other batches with this content hash, oldest first, as seen inside the
