@@ -26,7 +26,6 @@ struct PromptBatchBench: AsyncParsableCommand {
     var sections: [Section] = Section.allCases
 
     func run() async throws {
-        setvbuf(stdout, nil, _IOLBF, 0)  // each figure as it is measured, even into a pipe or file
         let products = products.map { Products(directory: $0) } ?? Products.beside(CommandLine.arguments[0])
         for path in [products.promptbatch, products.simulator] where !FileManager.default.isExecutableFile(atPath: path) {
             throw BenchError("\(path) is missing: build it first (scripts/bench does)")
@@ -36,11 +35,14 @@ struct PromptBatchBench: AsyncParsableCommand {
         var report = BenchReport(
             startedAt: ISO8601DateFormatter().string(from: Date()), machine: Machine.description,
             command: CommandLine.arguments.joined(separator: " "))
-        print("promptbatch-bench on \(report.machine)")
+        FileHandle.standardOutput.write(Data("promptbatch-bench on \(report.machine)\n".utf8))
         let wanted = Set(sections)
         let record: @Sendable (Measurement) -> Void = { m in
-            let ratio = m.ratio.map { String(format: ", ratio %.3f", $0) } ?? ""
-            print("  \(m.section) · \(m.name): \(BenchReport.format(m.value)) \(m.unit)\(ratio)\(m.target.map { " (target \($0)\(m.met == true ? " met" : m.met == false ? " MISSED" : ""))" } ?? "")")
+            // FileHandle writes at once, so figures appear as measured even into a pipe or file.
+            var line = "  \(m.section) · \(m.name): \(BenchReport.format(m.value)) \(m.unit)"
+            if let ratio = m.ratio { line += String(format: ", ratio %.3f", ratio) }
+            if let target = m.target { line += " (target \(target)\(m.met == true ? " met" : m.met == false ? " MISSED" : ""))" }
+            FileHandle.standardOutput.write(Data((line + "\n").utf8))
         }
         var all: [Measurement] = []
         func add(_ items: [Measurement]) {

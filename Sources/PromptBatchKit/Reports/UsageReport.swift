@@ -49,19 +49,38 @@ public struct UsageReport: Sendable {
                 """, arguments: scope.arguments)
             var count = 0
             while let row = try rows.next() {
-                let prompt: Int = row[6]
-                let completion: Int = row[7]
-                let started: Int64? = row[15]
-                let finished: Int64? = row[16]
-                let line = CSV.row([
-                    .number(String(row[0] as Int64)), .text(row[1]), .text(row[2]), .text(row[3]), .number(String(row[4] as Int)),
-                    .text(row[5]), .number(String(prompt)), .number(String(completion)), .number(String(row[8] as Int)),
-                    .number(String(row[9] as Int)), .number(String(prompt + completion)),
-                    .number(Money.usdString(picoUSD: row[10])), .text(row[11]), .number((row[12] as Int64?).map { String($0) }),
-                    .text(row[13]), .text(row[14]),
-                    .text(started.map(Timestamps.iso8601)), .text(finished.map(Timestamps.iso8601)),
-                ])
-                try sink.write(line)
+                let prompt: Int64 = row[6]
+                let completion: Int64 = row[7]
+                try sink.write { bytes in
+                    CSV.appendInteger(row[0], to: &bytes)
+                    for index in 1...3 {
+                        CSV.separator(&bytes)
+                        CSV.appendText(row[index], to: &bytes)
+                    }
+                    CSV.separator(&bytes)
+                    CSV.appendInteger(row[4], to: &bytes)
+                    CSV.separator(&bytes)
+                    CSV.appendText(row[5], to: &bytes)
+                    for value in [prompt, completion, row[8], row[9], prompt + completion] as [Int64] {
+                        CSV.separator(&bytes)
+                        CSV.appendInteger(value, to: &bytes)
+                    }
+                    CSV.separator(&bytes)
+                    Money.appendUSD(picoUSD: row[10], to: &bytes)
+                    CSV.separator(&bytes)
+                    CSV.appendText(row[11], to: &bytes)
+                    CSV.separator(&bytes)
+                    CSV.appendInteger(row[12], to: &bytes)
+                    for index in 13...14 {
+                        CSV.separator(&bytes)
+                        CSV.appendText(row[index], to: &bytes)
+                    }
+                    for index in 15...16 {
+                        CSV.separator(&bytes)
+                        Timestamps.appendISO8601(milliseconds: row[index], to: &bytes)
+                    }
+                    CSV.endRow(&bytes)
+                }
                 count += 1
             }
             return count
@@ -108,12 +127,12 @@ public struct UsageReport: Sendable {
         for name in order.sorted() {
             let group = groups[name]!
             let sorted = group.latencies.sorted()
-            try sink.write(CSV.row([
+            try sink.write(appending: { CSV.appendRow([
                 .text(name), .number(String(group.jobs)), .number(String(group.succeeded)), .number(String(group.failed)),
                 .number(String(group.prompt)), .number(String(group.completion)), .number(String(group.prompt + group.completion)),
                 .number(Money.usdString(picoUSD: group.cost)),
                 .number(Self.percentile(sorted, 0.50).map { String($0) }), .number(Self.percentile(sorted, 0.95).map { String($0) }),
-            ]))
+            ], to: &$0) })
         }
         return order.count
     }

@@ -13,13 +13,24 @@ public enum Money {
     /// Pico-dollars → a plain decimal string of USD with no exponent and no trailing zeros
     /// (`0.00014`, `12.5`, `0`).
     public static func usdString(picoUSD: Int64) -> String {
-        let negative = picoUSD < 0
+        var bytes: [UInt8] = []
+        appendUSD(picoUSD: picoUSD, to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Appends ``usdString(picoUSD:)``'s text to a byte buffer.
+    static func appendUSD(picoUSD: Int64, to bytes: inout [UInt8]) {
+        if picoUSD < 0 { bytes.append(UInt8(ascii: "-")) }
         let magnitude = picoUSD.magnitude
-        let whole = magnitude / 1_000_000_000_000
-        var fraction = String(magnitude % 1_000_000_000_000)
-        fraction = String(repeating: "0", count: 12 - fraction.count) + fraction
-        while fraction.hasSuffix("0") { fraction.removeLast() }
-        let text = fraction.isEmpty ? "\(whole)" : "\(whole).\(fraction)"
-        return negative ? "-" + text : text
+        CSV.appendInteger(Int64(magnitude / 1_000_000_000_000), to: &bytes)
+        var fraction = magnitude % 1_000_000_000_000
+        guard fraction > 0 else { return }
+        bytes.append(UInt8(ascii: "."))
+        var divisor: UInt64 = 100_000_000_000
+        while fraction > 0 {
+            bytes.append(UInt8(ascii: "0") + UInt8(fraction / divisor))
+            fraction %= divisor
+            divisor /= 10
+        }
     }
 }

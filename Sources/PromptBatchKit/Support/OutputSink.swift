@@ -40,6 +40,12 @@ public final class OutputSink {
         if buffer.count >= capacity { try flush() }
     }
 
+    /// Lets `body` append to the buffer directly (a report row without an intermediate string).
+    public func write(appending body: (inout [UInt8]) -> Void) throws {
+        body(&buffer)
+        if buffer.count >= capacity { try flush() }
+    }
+
     public func flush() throws {
         var offset = 0
         while offset < buffer.count {
