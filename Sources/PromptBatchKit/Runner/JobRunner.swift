@@ -79,7 +79,7 @@ public final class JobRunner<Handler: JobHandler>: Sendable {
                 } catch is CancellationError {
                     return
                 } catch {
-                    logger.warning("heartbeat failed", metadata: ["error": "\(error)"])
+                    logger.warning("heartbeat failed", metadata: ["error": "\(GroupCommitWriter.oneLine(error))"])
                 }
             }
         }
