@@ -55,7 +55,8 @@ struct ConcurrentAccessTests {
                 for (result, what) in results { Self.expectClean(result, "round \(round), \(what)") }
 
                 // What the readers saw was a consistent snapshot: the states add up to the jobs.
-                let json = try #require(try JSONSerialization.jsonObject(with: Data(results[4].0.stdout.utf8)) as? [String: Int])
+                let object = try #require(try JSONSerialization.jsonObject(with: Data(results[4].0.stdout.utf8)) as? [String: Any])
+                let json = object.compactMapValues { $0 as? Int }
                 #expect(json["jobs"] == (json["pending"] ?? -1) + (json["running"] ?? -1) + (json["succeeded"] ?? -1))
                 let before = round * Self.jobsPerBatch
                 #expect((before...(before + Self.jobsPerBatch)).contains(json["jobs"] ?? -1), "the next batch is all there or not at all")

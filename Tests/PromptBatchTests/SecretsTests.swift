@@ -67,7 +67,7 @@ struct SecretsTests {
             #expect(try await run(["models"]).exitCode == 0)
             #expect(try await run(["chat", "--model", "sim/echo", "Hello"]).exitCode == 0)
             // A configuration failure prints its line too.
-            let refused = try await run(["models", "--base-url", "http://example.invalid/api/v1"])
+            let refused = try await run(["models", "--refresh", "--base-url", "http://example.invalid/api/v1"])
             #expect(refused.exitCode == 78)
 
             // The echo really happened, and what was kept of it is masked.
@@ -93,9 +93,9 @@ struct SecretsTests {
     @Test func theDatabaseAndItsWALFilesAreOwnerOnlyWhateverTheUmask() async throws {
         let directory = try TemporaryDirectory()
         let database = directory.path + "/modes.sqlite"
-        let file = try directory.write("jobs.jsonl", lines: (1...20).map { jobLine("j\($0)", prompt: "mode \($0)") })
+        let file = try directory.write("jobs.jsonl", lines: (1...8).map { jobLine("j\($0)", prompt: "mode \($0)") })
         var configuration = SimulatorConfiguration()
-        configuration.latency = .milliseconds(200)
+        configuration.latency = .milliseconds(150)
         try await OpenRouterSimulator.withRunning(configuration) { sim in
             let cli = CommandLineHarness(databasePath: database, baseURL: sim.baseURL, workingDirectory: directory.path)
             let (submitProcess, submitOut, submitErr) = try cli.startWithOpenUmask(["submit", file])
@@ -112,9 +112,8 @@ struct SecretsTests {
             }
             #expect(permissions(of: database + "-wal") == 0o600)
             #expect(permissions(of: database + "-shm") == 0o600)
-            kill(process.processIdentifier, SIGTERM)
             let run = await CommandLineHarness.finish(process, stdout, stderr)
-            #expect(run.exitCode == 130 || run.exitCode == 0, "\(run.stderr)")
+            #expect(run.exitCode == 0, "\(run.stderr)")
             #expect(permissions(of: database) == 0o600)
         }
     }
