@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import Testing
 
 @testable import OpenRouter
@@ -16,13 +17,16 @@ struct KeyEchoTests {
         return (0...(secret.count - 6)).map { String(secret[$0..<($0 + 6)]) }.filter { text.contains($0) }
     }
 
-    static func failure(answering respond: @escaping @Sendable (CannedHTTPServer.Request) -> CannedHTTPServer.Response, streaming: Bool = false) async throws -> OpenRouterError? {
+    static func failure(
+        answering respond: @escaping @Sendable (CannedHTTPServer.Request) -> CannedHTTPServer.Response, streaming: Bool = false,
+        logger: Logger = Logger(label: "openrouter-test", factory: { _ in SwiftLogNoOpLogHandler() })
+    ) async throws -> OpenRouterError? {
         try await CannedHTTPServer.withRunning(respond) { server in
             var configuration = OpenRouterConfiguration()
             configuration.baseURL = server.baseURL
             configuration.maxRetries = 0
             configuration.timeout = .seconds(20)
-            let client = try OpenRouterClient(apiKey: key, configuration: configuration, sleep: { _ in })
+            let client = try OpenRouterClient(apiKey: key, configuration: configuration, logger: logger, sleep: { _ in })
             let request = ChatRequest(messages: [.user("Hi")], model: "openai/gpt-4o-mini")
             do {
                 _ = streaming ? try await client.chatStreamCollected(request) : try await client.chat(request)
@@ -71,6 +75,29 @@ struct KeyEchoTests {
         let failure = try #require(error)
         #expect(failure.category == .server)
         #expect(Self.leaks(in: failure.description).isEmpty, "\(failure.description.suffix(120))")
+    }
+
+    /// AsyncHTTPClient's own trace log prints the first and last 32 bytes of every body part,
+    /// in hex: a key echoed there would be logged before the client could scrub it.
+    @Test(arguments: [false, true])
+    func aTraceLogShowsNoPieceOfAKeyEchoedAtTheStartOfABody(streaming: Bool) async throws {
+        let lines = Recorder<String>()
+        var logger = Logger(label: "openrouter-test") { _ in CapturingLogHandler(lines: lines) }
+        logger.logLevel = .trace
+        let error = try await Self.failure(answering: { request in
+            let echo = Self.authorization(request).dropFirst("Bearer ".count)
+            return streaming
+                ? .eventStream([#"data: {"error":{"code":502,"message":"\#(echo)"}}"#, ""])
+                : .init(status: 401, contentType: "text/plain", String(echo))
+        }, streaming: streaming, logger: logger)
+        #expect(error != nil)
+        let hex = Array(Self.key.utf8.dropFirst("sk-or-v1-".count)).map { String(format: "%02x", $0) }.joined()
+        let hexWindows = stride(from: 0, through: hex.count - 12, by: 2).map { hex.dropFirst($0).prefix(12) }
+        #expect(lines.items.count > 0)
+        for line in lines.items {
+            #expect(Self.leaks(in: line).isEmpty, "\(line)")
+            #expect(!hexWindows.contains { line.contains($0) }, "\(line)")
+        }
     }
 
     @Test func theWholeEchoedKeyIsMaskedToItsLastFourCharacters() async throws {

@@ -8,13 +8,16 @@ import Darwin
 #endif
 
 /// Finds pieces of an API key in bytes: any 8-character window of the key's secret part
-/// (what follows `sk-or-v1-`), so a key cut short by truncation is caught as well as a whole one.
+/// (what follows `sk-or-v1-`), so a key cut short by truncation is caught as well as a whole one;
+/// also spelled in hex, as AsyncHTTPClient's trace log prints bodies.
 struct KeyLeakScanner {
     let windows: [[UInt8]]
 
     init(key: String, publicPrefix: String = "sk-or-v1-") {
         let secret = Array(key.utf8.dropFirst(key.hasPrefix(publicPrefix) ? publicPrefix.utf8.count : 0))
-        windows = (0...(secret.count - 8)).map { Array(secret[$0..<($0 + 8)]) }
+        let plain = (0...(secret.count - 8)).map { Array(secret[$0..<($0 + 8)]) }
+        let hex = plain.map { window in Array(window.map { String(format: "%02x", $0) }.joined().utf8) }
+        windows = plain + hex
     }
 
     /// The first leaked window, as text, or nil.
