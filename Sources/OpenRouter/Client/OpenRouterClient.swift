@@ -158,7 +158,6 @@ public final class OpenRouterClient: Sendable {
         }
     }
 
-    /// Server text can echo what we sent; the key must not travel further than the header.
     /// The logger handed to AsyncHTTPClient, at `debug` or quieter: at `trace` it prints the
     /// first and last 32 bytes of every response body part in hex, which may hold a key the
     /// server echoed back (or prompt text), before anything could scrub it.
@@ -168,6 +167,7 @@ public final class OpenRouterClient: Sendable {
         return logger
     }
 
+    /// Server text can echo what we sent; the key must not travel further than the header.
     func redacted(_ error: OpenRouterError) -> OpenRouterError {
         var error = error
         let secret = apiKey.secret
