@@ -88,7 +88,7 @@ extension OpenRouterClient {
         let startedAt = Date()
         let start = ContinuousClock.now
         let client = httpClient
-        let logger = self.logger
+        let logger = transportLogger
         let response: HTTPClientResponse
         let generationID: String?
         do {

@@ -41,7 +41,7 @@ extension OpenRouterClient {
         }
         defer { limiter.release() }
         let client = httpClient
-        let logger = self.logger
+        let logger = transportLogger
         return try await translatingErrors {
             try await withDeadline(timeout, activity: nil) {
                 let response = try await client.execute(request, timeout: .nanoseconds(timeout.nanoseconds), logger: logger)

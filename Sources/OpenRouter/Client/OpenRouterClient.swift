@@ -158,13 +158,34 @@ public final class OpenRouterClient: Sendable {
         }
     }
 
+    /// The logger handed to AsyncHTTPClient, at `debug` or quieter: at `trace` it prints the
+    /// first and last 32 bytes of every response body part in hex, which may hold a key the
+    /// server echoed back (or prompt text), before anything could scrub it.
+    var transportLogger: Logger {
+        var logger = self.logger
+        if logger.logLevel < .debug { logger.logLevel = .debug }
+        return logger
+    }
+
     /// Server text can echo what we sent; the key must not travel further than the header.
     func redacted(_ error: OpenRouterError) -> OpenRouterError {
         var error = error
         let secret = apiKey.secret
         func scrub(_ text: String?) -> String? {
-            guard let text, text.contains(secret) else { return text }
-            return text.replacingOccurrences(of: secret, with: apiKey.masked)
+            guard var text else { return nil }
+            if text.contains(secret) { text = text.replacingOccurrences(of: secret, with: apiKey.masked) }
+            // Server text is cut short (to 200 bytes, or 2,000 characters and "…") before it
+            // gets here, and the cut may fall inside an echoed key: a tail that starts the key
+            // goes too. Eight characters is `sk-or-v1`, the part every key shares.
+            let ellipsis = text.hasSuffix("…") ? "…" : ""
+            let body = text.dropLast(ellipsis.count)
+            let longest = min(secret.count - 1, body.count)
+            if longest >= 8 {
+                for length in stride(from: longest, through: 8, by: -1) where body.hasSuffix(secret.prefix(length)) {
+                    return body.dropLast(length) + apiKey.masked + ellipsis
+                }
+            }
+            return text
         }
         error.message = scrub(error.message) ?? ""
         error.providerRaw = scrub(error.providerRaw)

@@ -30,7 +30,15 @@ extension ChatResponse {
         }
         var choices: [Choice] = []
         for (index, value) in choiceValues.enumerated() {
-            let choice = try Choice(wire: value, index: index, generationID: id)
+            let choice: Choice
+            do {
+                choice = try Choice(wire: value, index: index, generationID: id)
+            } catch {
+                // Billed all the same: the usage must reach the attempt's record.
+                var failure = error
+                failure.usage = usage
+                throw failure
+            }
             if choice.finishReason == .error {
                 var failure = value["error"].map { OpenRouterError(carried: $0, statusCode: 200, generationID: id) }
                     ?? OpenRouterError(.server, "the provider finished with an error", statusCode: 200, generationID: id)

@@ -118,7 +118,7 @@ public struct UsageReport: Sendable {
                 if state == "failed" { group.failed += 1 }
                 group.prompt += row[2] as Int
                 group.completion += row[3] as Int
-                group.cost += row[4] as Int64
+                group.cost = Money.adding(group.cost, row[4])
                 if let latency = row[5] as Int64? { group.latencies.append(latency) }
                 groups[name] = group
             }

@@ -119,14 +119,19 @@ final class GroupCommitWriter: Sendable {
             deliver(replies, to: group)
         } catch where group.count > 1 {
             // One bad request must not sink the others: redo them one transaction each.
-            logger.warning("group commit failed, retrying one by one", metadata: ["error": "\(error)"])
+            logger.warning("group commit failed, retrying one by one", metadata: ["error": "\(Self.oneLine(error))"])
             for item in group { await commit([item]) }
         } catch {
             let item = group[0]
-            logger.error("database write failed", metadata: ["error": "\(error)", "request": "\(item.request.kind)"])
+            logger.error("database write failed", metadata: ["error": "\(Self.oneLine(error))", "request": "\(item.request.kind)"])
             firstErrorBox.withLock { if $0 == nil { $0 = error } }
             item.claimContinuation?.resume(throwing: error)
         }
+    }
+
+    /// An error for a log line: GRDB's description quotes the statement over several lines.
+    static func oneLine(_ error: any Error) -> String {
+        JobStore.storageFailureDescription(error) ?? "\(error)".split(whereSeparator: \.isNewline).joined(separator: " ")
     }
 
     private static func apply(_ request: Request, db: Database, runnerID: String, now: Date) throws -> Reply {
@@ -154,7 +159,7 @@ final class GroupCommitWriter: Sendable {
             case .recorded(let usage, let cost):
                 delta.attempts += 1
                 if let usage { delta.tokens += usage }
-                delta.costPicoUSD += cost
+                delta.costPicoUSD = Money.adding(delta.costPicoUSD, cost)
             case .completed(let outcome, let applied):
                 guard applied else {
                     logger.warning("job was no longer ours when it finished", metadata: ["job": "\(item.request.jobID ?? -1)"])
@@ -175,7 +180,7 @@ final class GroupCommitWriter: Sendable {
             progress.released += delta.released
             progress.attempts += delta.attempts
             progress.tokens += delta.tokens
-            progress.costPicoUSD += delta.costPicoUSD
+            progress.costPicoUSD = Money.adding(progress.costPicoUSD, delta.costPicoUSD)
         }
     }
 }

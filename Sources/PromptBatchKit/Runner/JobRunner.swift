@@ -79,7 +79,7 @@ public final class JobRunner<Handler: JobHandler>: Sendable {
                 } catch is CancellationError {
                     return
                 } catch {
-                    logger.warning("heartbeat failed", metadata: ["error": "\(error)"])
+                    logger.warning("heartbeat failed", metadata: ["error": "\(GroupCommitWriter.oneLine(error))"])
                 }
             }
         }
@@ -166,6 +166,9 @@ public final class JobRunner<Handler: JobHandler>: Sendable {
                 // finished meanwhile cannot start another one after `requestStop()` returned.
                 // (The stop waiter may also have been cancelled before it saw the signal.)
                 actions = stopSignal.hasFired && !pool.wasInterrupted ? pool.handle(.stopRequested) : []
+                if pool.claimError == nil, let error = writer.firstError {
+                    actions += pool.handle(.writeFailed(error))
+                }
                 switch result {
                 case .jobFinished(let outcome): actions += pool.handle(.jobFinished(outcome))
                 case .claimed(let jobs): actions += pool.handle(.claimed(jobs))

@@ -7,6 +7,8 @@ struct RunnerPool {
         case started(stopAlreadyRequested: Bool)
         case claimed([ClaimedJob])
         case claimFailed(any Error)
+        /// Recording an attempt, a result or a release failed (disk full, read-only file).
+        case writeFailed(any Error)
         case jobFinished(JobOutcome)
         case stopRequested
         case graceExpired
@@ -35,6 +37,7 @@ struct RunnerPool {
     private(set) var isFinished = false
     private(set) var haltReason: HaltReason?
     private(set) var wasInterrupted = false
+    /// The first claim or write that failed; the run stopped because of it.
     private(set) var claimError: (any Error)?
 
     init(concurrency: Int, chunkSize: Int) {
@@ -58,6 +61,10 @@ struct RunnerPool {
             }
         case .claimFailed(let error):
             isClaiming = false
+            if claimError == nil { claimError = error }
+            stop(interrupted: false, into: &actions)
+        case .writeFailed(let error):
+            // Jobs started now would be paid for with nowhere to record their results.
             if claimError == nil { claimError = error }
             stop(interrupted: false, into: &actions)
         case .jobFinished(let outcome):

@@ -80,11 +80,12 @@ extension JobStore {
         ])
         try insert.execute()
         // A job whose attempts mix cost sources is only as good as its worst: 'estimated'.
+        // Its cost saturates (an integer overflow in SQLite's `+` yields a REAL, which MIN caps).
         let update = try db.cachedStatement(sql: """
             UPDATE jobs SET attempts = attempts + 1,
               prompt_tokens = prompt_tokens + ?1, completion_tokens = completion_tokens + ?2,
               reasoning_tokens = reasoning_tokens + ?3, cached_tokens = cached_tokens + ?4,
-              cost_picousd = cost_picousd + ?5,
+              cost_picousd = MIN(cost_picousd + ?5, 9223372036854775807),
               cost_source = CASE
                 WHEN ?6 IS NULL THEN cost_source
                 WHEN cost_source IS NULL OR cost_source = ?6 THEN ?6

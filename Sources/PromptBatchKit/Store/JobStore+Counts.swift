@@ -37,7 +37,8 @@ extension JobStore {
         var counts = StateCounts()
         let rows = try Row.fetchCursor(db, sql: """
             SELECT state, COUNT(*), SUM(attempts), SUM(prompt_tokens), SUM(completion_tokens),
-              SUM(reasoning_tokens), SUM(cached_tokens), SUM(cost_picousd)
+              SUM(reasoning_tokens), SUM(cached_tokens),
+              SUM(cost_picousd / 1000000), SUM(cost_picousd % 1000000)
             FROM jobs \(scope) GROUP BY state
             """, arguments: arguments)
         while let row = try rows.next() {
@@ -52,7 +53,12 @@ extension JobStore {
             }
             counts.attempts += row[2]
             counts.tokens += TokenUsage(prompt: row[3], completion: row[4], reasoning: row[5], cached: row[6])
-            counts.costPicoUSD += row[7]
+            // Summed as whole micro-dollars plus the pico-dollars beyond them: SQLite's SUM throws
+            // on overflow, and this way it would take a million jobs saturated at
+            // `Money.maximumPicoUSD` to get there.
+            let (micro, rest): (Int64, Int64) = (row[7] ?? 0, row[8] ?? 0)
+            let (scaled, overflow) = micro.multipliedReportingOverflow(by: 1_000_000)
+            counts.costPicoUSD = Money.adding(counts.costPicoUSD, Money.adding(overflow ? Money.maximumPicoUSD : scaled, rest))
         }
         let categories = try Row.fetchCursor(db, sql: """
             SELECT COALESCE(error_category, 'unknown'), COUNT(*) FROM jobs

@@ -28,10 +28,12 @@ public struct JobStore: Sendable {
     ///
     /// A new file is created with mode 0600: prompts and responses are nobody else's business.
     /// - Parameter path: The database file.
-    /// - Throws: ``JobStoreError`` when the schema is newer than this program or an applied
-    ///   migration was edited; GRDB's `DatabaseError` when SQLite fails.
+    /// - Throws: ``JobStoreError`` when the file cannot be created or written (every use of a
+    ///   WAL database writes, reading included), the schema is newer than this program or an
+    ///   applied migration was edited; GRDB's `DatabaseError` when SQLite fails.
     public init(path: String) throws {
         try Self.createFileIfMissing(path: path)
+        try Self.checkWritable(path: path)
         var configuration = Configuration()
         configuration.label = "promptbatch"
         configuration.busyMode = .timeout(Self.busyTimeout)
@@ -43,6 +45,16 @@ public struct JobStore: Sendable {
         self.path = path
         self.dbPool = try DatabasePool(path: path, configuration: configuration)
         try Migrator.migrate(dbPool)
+    }
+
+    /// SQLite would fail later with "unable to open database file" or "attempt to write a
+    /// readonly database"; this names the cause. The folder must take the -wal and -shm files.
+    private static func checkWritable(path: String) throws {
+        let folder = (path as NSString).deletingLastPathComponent
+        for (file, what) in [(path, "the database file"), (folder.isEmpty ? "." : folder, "its folder")] where access(file, W_OK) != 0 {
+            let reason = errno == EROFS ? "it is on a read-only file system" : String(cString: strerror(errno))
+            throw JobStoreError(.databaseNotWritable, "cannot write to \(what) (\(reason)); promptbatch writes to its database even to read it")
+        }
     }
 
     private static func createFileIfMissing(path: String) throws {

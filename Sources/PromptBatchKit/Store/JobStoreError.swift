@@ -18,6 +18,8 @@ public struct JobStoreError: Error, CustomStringConvertible, Sendable {
         public static let duplicateCustomID = Code("duplicateCustomID")
         /// The database file could not be created.
         public static let cannotCreateDatabase = Code("cannotCreateDatabase")
+        /// The database file or its folder cannot be written (read-only file system, permissions).
+        public static let databaseNotWritable = Code("databaseNotWritable")
     }
 
     public let code: Code

@@ -1,13 +1,29 @@
 import Foundation
 
 /// Money in the database is an integer count of pico-dollars (10⁻¹² USD): sums in SQL stay exact.
+///
+/// Amounts are never negative and saturate at ``maximumPicoUSD`` instead of overflowing: a
+/// hostile or broken server cannot make a recorded cost wrap around, go below zero, or crash
+/// the program that adds it up.
 public enum Money {
-    /// USD as a decimal → pico-dollars, rounded half-up to the nearest one.
+    /// The largest amount kept anywhere: `Int64.max` pico-dollars, about 9.2 million USD.
+    public static let maximumPicoUSD = Int64.max
+
+    /// USD as a decimal → pico-dollars, rounded half-up to the nearest one, clamped to
+    /// `0...maximumPicoUSD` (NaN is 0).
     public static func picoUSD(_ usd: Decimal) -> Int64 {
+        guard !usd.isNaN, usd > 0 else { return 0 }
         var scaled = usd * Decimal(sign: .plus, exponent: 12, significand: 1)
         var rounded = Decimal()
         NSDecimalRound(&rounded, &scaled, 0, .plain)
+        guard rounded < Decimal(maximumPicoUSD) else { return maximumPicoUSD }
         return NSDecimalNumber(decimal: rounded).int64Value
+    }
+
+    /// `a + b` for amounts in `0...maximumPicoUSD`, saturating instead of overflowing.
+    public static func adding(_ a: Int64, _ b: Int64) -> Int64 {
+        let (sum, overflow) = max(a, 0).addingReportingOverflow(max(b, 0))
+        return overflow ? maximumPicoUSD : sum
     }
 
     /// Pico-dollars → a plain decimal string of USD with no exponent and no trailing zeros

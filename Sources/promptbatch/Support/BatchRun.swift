@@ -26,6 +26,9 @@ struct BatchRun {
         } catch {
             progress.cancel()
             _ = await progress.value
+            if let cause = JobStore.storageFailureDescription(error, path: store.path) {
+                throw Failure(.configuration, "the run stopped: \(cause); jobs it had in flight go back to pending when the next run starts")
+            }
             throw Failure(.other, "the run failed: \(error)")
         }
         progress.cancel()

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PromptBatchKit
 
 /// The documented exit codes.
 enum Exit {
@@ -51,6 +52,10 @@ func reportingFailures(_ body: () async throws -> Void) async throws {
     } catch let error as CleanExit {
         throw error
     } catch {
+        if let cause = JobStore.storageFailureDescription(error) {
+            Terminal.error("promptbatch: the database cannot be used: \(cause)")
+            throw Exit.configuration
+        }
         Terminal.error("promptbatch: \(error)")
         throw Exit.jobsFailed
     }

@@ -95,7 +95,7 @@ struct GlobalOptions: ParsableArguments {
         do {
             return try JobStore(path: databasePath)
         } catch {
-            throw Failure(.configuration, "cannot open database \(databasePath): \(error)")
+            throw Failure(.configuration, "cannot open database \(databasePath): \(JobStore.storageFailureDescription(error, path: databasePath) ?? "\(error)")")
         }
     }
 }
