@@ -139,31 +139,96 @@ func withDeadline<T: Sendable>(
     since start: ContinuousClock.Instant = .now,
     idleTimeout: Duration? = nil,
     activity: ActivityMonitor?,
+    on eventLoop: any EventLoop = OpenRouterClient.sharedHTTPClient.eventLoopGroup.next(),
     _ body: @escaping @Sendable () async throws -> T
 ) async throws -> T {
-    return try await withThrowingTaskGroup(of: T?.self) { group in
-        group.addTask { try await body() }
-        group.addTask {
-            while true {
-                let remaining = timeout - (ContinuousClock.now - start)
-                if remaining <= .zero {
-                    throw OpenRouterError(.timeout, "no complete response within \(timeout.milliseconds) ms")
-                }
-                var wait = remaining
-                if let idleTimeout, let activity {
-                    let idleLeft = idleTimeout - activity.idleTime
-                    if idleLeft <= .zero {
-                        throw OpenRouterError(.timeout, "no data for \(idleTimeout.milliseconds) ms")
-                    }
-                    wait = min(wait, idleLeft)
-                }
-                try await Task.sleep(for: wait)
+    // The clock is a timer scheduled on a NIO event loop and cancelled when the body ends. (A
+    // sleeping child task would do, but a cancelled `Task.sleep` leaves its timer queued until
+    // the deadline: at a thousand requests a second and a 120 s timeout, that is 120,000 dead
+    // timers and their memory.)
+    let work = Task { try await body() }
+    let timer = DeadlineTimer(
+        deadline: start + timeout, timeout: timeout, idleTimeout: idleTimeout, activity: activity, eventLoop: eventLoop
+    ) { work.cancel() }
+    defer { timer.cancel() }
+    do {
+        return try await withTaskCancellationHandler {
+            try await work.value
+        } onCancel: {
+            work.cancel()
+        }
+    } catch {
+        if let expiry = timer.expiry { throw expiry }
+        throw error
+    }
+}
+
+/// Fires `onExpiry` once, when the deadline passes or no activity is seen for `idleTimeout`.
+private final class DeadlineTimer: Sendable {
+    private struct State {
+        var scheduled: Scheduled<Void>?
+        var expiry: OpenRouterError?
+        var isCancelled = false
+    }
+
+    private let state = Mutex(State())
+    private let deadline: ContinuousClock.Instant
+    private let timeout: Duration
+    private let idleTimeout: Duration?
+    private let activity: ActivityMonitor?
+    private let eventLoop: any EventLoop
+    private let onExpiry: @Sendable () -> Void
+
+    init(
+        deadline: ContinuousClock.Instant, timeout: Duration, idleTimeout: Duration?, activity: ActivityMonitor?,
+        eventLoop: any EventLoop, onExpiry: @escaping @Sendable () -> Void
+    ) {
+        self.deadline = deadline
+        self.timeout = timeout
+        self.idleTimeout = activity == nil ? nil : idleTimeout
+        self.activity = activity
+        self.eventLoop = eventLoop
+        self.onExpiry = onExpiry
+        check()
+    }
+
+    /// Why the timer fired, once it has.
+    var expiry: OpenRouterError? { state.withLock { $0.expiry } }
+
+    func cancel() {
+        let scheduled = state.withLock { state in
+            state.isCancelled = true
+            defer { state.scheduled = nil }
+            return state.scheduled
+        }
+        scheduled?.cancel()
+    }
+
+    /// Fires if a limit has passed, else schedules the next check for when one could.
+    private func check() {
+        var wait = deadline - ContinuousClock.now
+        var expiry: OpenRouterError?
+        if wait <= .zero {
+            expiry = OpenRouterError(.timeout, "no complete response within \(timeout.milliseconds) ms")
+        } else if let idleTimeout, let activity {
+            let idleLeft = idleTimeout - activity.idleTime
+            if idleLeft <= .zero {
+                expiry = OpenRouterError(.timeout, "no data for \(idleTimeout.milliseconds) ms")
             }
+            wait = min(wait, idleLeft)
         }
-        defer { group.cancelAll() }
-        while let result = try await group.next() {
-            if let result { return result }
+        if let expiry {
+            let fire = state.withLock { state -> Bool in
+                guard !state.isCancelled, state.expiry == nil else { return false }
+                state.expiry = expiry
+                return true
+            }
+            if fire { onExpiry() }
+            return
         }
-        throw CancellationError()
+        state.withLock { state in
+            guard !state.isCancelled else { return }
+            state.scheduled = eventLoop.scheduleTask(in: .nanoseconds(max(wait.nanoseconds, 1_000_000))) { [self] in check() }
+        }
     }
 }
