@@ -60,7 +60,7 @@ public final class JobRunner<Handler: JobHandler>: Sendable {
         let runnerID = JobStore.makeRunnerID(host: JobStore.currentHost, pid: JobStore.currentPID)
         let pending = try await dbPool.write { db in
             try JobStore.registerRunner(db, id: runnerID, host: JobStore.currentHost, pid: JobStore.currentPID, now: Date())
-            return try JobStore.counts(db, batchID: configuration.batchID).pending
+            return try JobStore.pendingCount(db, batchID: configuration.batchID)
         }
         progressBox.withLock { progress in
             progress = RunProgress()
