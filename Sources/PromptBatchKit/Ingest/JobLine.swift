@@ -106,7 +106,30 @@ public struct JobLineParser: Sendable {
 
 /// Why a job line was refused.
 public struct JobLineError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// One line of text, printed after `FILE:LINE: `.
     public var message: String
-    public init(_ message: String) { self.message = message }
+
+    /// Control characters that came from the job line (a newline in a model id, an escape
+    /// sequence) are written as `\n` or `\u{1B}`, so they can neither split the one-line
+    /// report nor reach the terminal.
+    public init(_ message: String) { self.message = Self.escapingControlCharacters(message) }
+
     public var description: String { message }
+
+    static func escapingControlCharacters(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else { return text }
+        var escaped = ""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\n": escaped += "\\n"
+            case "\r": escaped += "\\r"
+            case "\t": escaped += "\\t"
+            case _ where scalar.properties.generalCategory == .control:
+                escaped += "\\u{" + String(scalar.value, radix: 16, uppercase: true) + "}"
+            default:
+                escaped.unicodeScalars.append(scalar)
+            }
+        }
+        return escaped
+    }
 }
