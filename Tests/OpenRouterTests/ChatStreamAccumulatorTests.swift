@@ -112,6 +112,29 @@ struct ChatStreamAccumulatorTests {
         #expect(accumulator.content == "A1A2")
     }
 
+    /// Found by the chat-stream fuzzer: with no choice 0, `content` came from whichever choice
+    /// the dictionary's per-process hash order put first, so an error's `partialContent` could
+    /// name another choice than the folded response's first. Twenty choices make a lucky pass
+    /// of the old code unlikely.
+    @Test func contentIsTheLowestIndexedChoiceWhenThereIsNoChoiceZero() throws {
+        let choices = (1...20).reversed().map { #"{"index":\#($0),"delta":{"content":"choice \#($0)"}}"# }
+        let accumulator = try Self.fold([#"{"id":"g","choices":["# + choices.joined(separator: ",") + "]}"])
+        #expect(accumulator.content == "choice 1")
+        #expect(accumulator.response.content == "choice 1")
+    }
+
+    /// Broke the chat-stream fuzz target's invariant that the folded JSON decodes to the fold's
+    /// own response: `usage.cost` was written rounded to 18 places, so float noise such as
+    /// `0.00014000000000000001` came back from `collect()` unlike the stream's usage and `chat`'s.
+    @Test func theFoldedCostIsExact() throws {
+        let accumulator = try Self.fold([
+            #"{"id":"g","choices":[{"index":0,"delta":{"content":"x"},"finish_reason":"stop"}],"usage":{"prompt_tokens":1,"completion_tokens":1,"cost":0.00014000000000000001}}"#,
+        ])
+        let reread = try ChatResponse(json: accumulator.response.json)
+        #expect(reread.usage?.cost == Decimal(string: "0.00014000000000000001"))
+        #expect(reread == accumulator.response)
+    }
+
     @Test func reasoningDeltasAreKeptApartFromContent() throws {
         let response = try Self.fold([
             #"{"id":"g","choices":[{"index":0,"delta":{"reasoning":"Let me "}}]}"#,

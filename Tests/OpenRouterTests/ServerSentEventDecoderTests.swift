@@ -281,6 +281,29 @@ struct ServerSentEventDecoderTests {
         #expect(accepted == 64)
     }
 
+    @Test("A comment longer than the limit throws, whether its line ending comes in the same chunk or later")
+    func sizeLimitCountsCommentLines() throws {
+        // Found by the sse-decoder fuzzer: fed byte by byte, the unterminated keep-alive outgrew
+        // the limit and threw, while the same stream in one piece passed.
+        let stream = Array(": OPENROUTER PROCESSING\ndata: x\n\n".utf8)
+        var whole = ServerSentEventDecoder(maximumEventBytes: 11)
+        let inOnePiece = #expect(throws: ServerSentEventDecoder.Error.self) { _ = try whole.decode(stream) }
+        var trickled = ServerSentEventDecoder(maximumEventBytes: 11)
+        let byteByByte = #expect(throws: ServerSentEventDecoder.Error.self) {
+            for byte in stream { _ = try trickled.decode(CollectionOfOne(byte)) }
+        }
+        #expect(inOnePiece == .eventTooLarge(limit: 11, byteOffset: 0))
+        #expect(byteByByte == inOnePiece)
+
+        // A comment inside an event counts on top of the event's field lines, as it did while
+        // unterminated.
+        var inside = ServerSentEventDecoder(maximumEventBytes: 12)
+        let error = #expect(throws: ServerSentEventDecoder.Error.self) {
+            _ = try inside.decode(Array("data: 12345\n: 123\n\n".utf8))
+        }
+        #expect(error == .eventTooLarge(limit: 12, byteOffset: 12))
+    }
+
     @Test("Many small data lines count toward the limit of their event")
     func sizeLimitCountsWholeEvent() throws {
         var decoder = ServerSentEventDecoder(maximumEventBytes: 64)

@@ -30,6 +30,8 @@ import Testing
         Case(name: "custom_id repeated", lines: [jobLine("dup", prompt: "a"), "", jobLine("dup", prompt: "b")], problems: [(3, #"custom_id "dup" repeats"#)]),
         Case(name: "batch form with a wrong url", lines: [#"{"custom_id":"a","method":"POST","url":"/v1/embeddings","body":{"model":"m/x","messages":[{"role":"user","content":"hi"}]}}"#], problems: [(1, "url: only \"/v1/chat/completions\" is supported")]),
         Case(name: "every bad line is reported, blank lines counted", lines: ["", "nope", good, "[]", "   ", #"{"model":"m/x"}"#], problems: [(2, "not valid JSON"), (4, "expected a JSON object"), (6, "messages: missing")]),
+        // Found by the job-line fuzzer: a raw newline from the line split the report in two.
+        Case(name: "control characters from the line are escaped, keeping the report on one line", lines: [#"{"model":"op\nai/gpt-4o\u001b[31m","messages":[{"role":"user","content":"hi"}]}"#], problems: [(1, #"model: "op\nai/gpt-4o\u{1B}[31m" is not a model id"#)]),
         Case(name: "a line over the size limit", lines: [good, jobLine("big", prompt: String(repeating: "x", count: 5000))], problems: [(2, "over the limit of 1000")], arguments: ["--max-line-bytes", "1000"]),
     ]
 

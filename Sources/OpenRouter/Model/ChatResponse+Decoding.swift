@@ -142,7 +142,9 @@ extension Usage {
             "prompt_tokens_details": ["cached_tokens": .number(JSONNumber(cachedTokens))],
             "completion_tokens_details": ["reasoning_tokens": .number(JSONNumber(reasoningTokens))],
         ]
-        if let cost { object["cost"] = .number(JSONNumber(unchecked: cost.plainString)) }
+        // Exact, not `plainString`'s 18 places: a folded stream must report the cost that
+        // the same response not streamed would (`0.00014000000000000001` is common float noise).
+        if let cost { object["cost"] = .number(JSONNumber(unchecked: cost.exactPlainString)) }
         return .object(object)
     }
 }

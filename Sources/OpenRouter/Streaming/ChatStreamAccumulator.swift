@@ -48,8 +48,9 @@ public struct ChatStreamAccumulator: Sendable {
         }
     }
 
-    /// Content received so far, first choice.
-    public var content: String { choices[0]?.content ?? choices.values.first?.content ?? "" }
+    /// Content received so far, of the first choice: the lowest index, as in ``response``.
+    /// (A dictionary's `values.first` would be whichever its per-process hash order puts first.)
+    public var content: String { choices.min { $0.key < $1.key }?.value.content ?? "" }
 
     /// The folded completion, with ``ChatResponse/json`` in the non-streamed shape.
     public var response: ChatResponse {

@@ -36,7 +36,7 @@ public struct ServerSentEvent: Sendable, Hashable {
 /// `decode` throws the same error until ``finish()``.
 public struct ServerSentEventDecoder: Sendable {
     /// The most bytes one event may occupy: its non-comment lines (without
-    /// line endings) plus any unterminated line still buffered.
+    /// line endings) plus the line being read, comment or not.
     public let maximumEventBytes: Int
 
     /// Number of comment lines seen so far (keep-alives such as
@@ -210,6 +210,11 @@ public struct ServerSentEventDecoder: Sendable {
     ) throws(Error) -> ServerSentEvent? {
         guard let first = line.first else { return pending.dispatch() }
         if first == ASCII.colon {
+            // Checked like the unterminated line it was until its line ending came, so
+            // whether a long comment fails does not depend on where the input was split.
+            if pending.fieldBytes + line.count > maximumEventBytes {
+                throw .eventTooLarge(limit: maximumEventBytes, byteOffset: offset)
+            }
             guard isValidUTF8(line) else { throw .invalidUTF8(byteOffset: offset) }
             commentCount += 1
             return nil

@@ -6,10 +6,16 @@ extension Decimal {
         var value = self
         var rounded = Decimal()
         NSDecimalRound(&rounded, &value, 18, .plain)
-        let text = rounded.description
+        return rounded.exactPlainString
+    }
+
+    /// The value as ``plainString`` writes it, but not rounded: JSON that must read back as
+    /// the same value (a folded stream's `usage.cost`) uses this.
+    var exactPlainString: String {
+        let text = description
         guard text.contains("e") || text.contains("E") else { return text }
         // `description` uses an exponent only for very large or small magnitudes; build it by hand then.
-        return NSDecimalNumber(decimal: rounded).stringValue
+        return NSDecimalNumber(decimal: self).stringValue
     }
 
     /// Parses a plain or exponent decimal literal without binary floating point.

@@ -117,6 +117,7 @@ public struct JobLineParser: Sendable {
 
 /// Why a job line was refused.
 public struct JobLineError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// One line of text, printed after `FILE:LINE: `.
     public var message: String
 
     /// Messages quote parts of the line (a role, a model id, a schema key), so control characters
