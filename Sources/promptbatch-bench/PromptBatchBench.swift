@@ -115,10 +115,17 @@ struct Bench: Sendable {
         if let copy { try Workload.copyDatabase(database, to: copy) }
         let pending = try Workload.states(path)["pending"] ?? 0
         let simulatorBefore = simulator.cpuSeconds
-        let exit = try await ChildProcess.run(
+        let child = try ChildProcess.spawn(
             products.promptbatch,
             ["run", "--db", path, "--base-url", simulator.baseURL, "--concurrency", String(concurrency)] + extra,
             environment: environment, stdoutPath: path + ".run.out", stderrPath: path + ".run.err")
+        let exit = await child.wait()
+        // Exit 1 means some jobs failed for good, which injected faults can cause (a job that
+        // meets a 500 or 429 on all four attempts); anything else is a broken run.
+        guard !exit.wasSignalled, exit.status == 0 || exit.status == 1 else {
+            let log = (try? String(contentsOfFile: path + ".run.err", encoding: .utf8)) ?? ""
+            throw BenchError("`\(child.command)` exited with \(exit.status)\n\(log.suffix(2000))")
+        }
         let simulatorCPU = simulator.cpuSeconds - simulatorBefore
         let states = try Workload.states(path)
         guard states["succeeded", default: 0] + states["failed", default: 0] == pending, states["pending"] == nil else {
