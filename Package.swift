@@ -11,6 +11,7 @@ let package = Package(
         .executable(name: "promptbatch", targets: ["promptbatch"]),
         .executable(name: "openrouter-sim", targets: ["openrouter-sim"]),
         .executable(name: "promptbatch-bench", targets: ["promptbatch-bench"]),
+        .executable(name: "promptbatch-torture", targets: ["promptbatch-torture"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
@@ -81,6 +82,23 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
+        // Crash torture: real runner processes interrupted against a faulty simulator, checked
+        // from outside with plain SQL (it does not use PromptBatchKit, the code it checks).
+        .target(
+            name: "PromptBatchTorture",
+            dependencies: [
+                "OpenRouterSimulator",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
+        // scripts/torture
+        .executableTarget(
+            name: "promptbatch-torture",
+            dependencies: [
+                "PromptBatchTorture",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
         .testTarget(
             name: "OpenRouterTests",
             dependencies: ["OpenRouter", "OpenRouterSimulator"]
@@ -94,7 +112,7 @@ let package = Package(
         ),
         .testTarget(
             name: "PromptBatchTests",
-            dependencies: ["PromptBatchKit", "OpenRouter", "OpenRouterSimulator"]
+            dependencies: ["PromptBatchKit", "OpenRouter", "OpenRouterSimulator", "PromptBatchTorture"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -8,9 +8,9 @@ import Testing
 /// A handler whose behaviour per job is a closure; counts its calls.
 struct FakeHandler: JobHandler {
     let recorder = Recorder()
-    let body: @Sendable (ClaimedJob, Int, @Sendable (AttemptRecord) async -> Void) async -> JobOutcome
+    let body: @Sendable (ClaimedJob, Int, @escaping @Sendable (AttemptRecord) -> Void) async -> JobOutcome
 
-    func run(_ job: ClaimedJob, recordAttempt: @Sendable (AttemptRecord) async -> Void) async -> JobOutcome {
+    func run(_ job: ClaimedJob, recordAttempt: @escaping @Sendable (AttemptRecord) -> Void) async -> JobOutcome {
         let call = recorder.record(job.id)
         return await body(job, call, recordAttempt)
     }
@@ -31,10 +31,10 @@ let fakeSuccess = JobOutcome.succeeded(JobResult(responseBody: #"{"ok":true}"#, 
         let handler = FakeHandler { job, _, recordAttempt in
             let n = number(of: job)
             if n % 2 == 0 {
-                await recordAttempt(AttemptRecord(startedAt: Date(), statusCode: 503, errorCategory: "server",
+                recordAttempt(AttemptRecord(startedAt: Date(), statusCode: 503, errorCategory: "server",
                                                   usage: nil, costPicoUSD: nil))
             }
-            await recordAttempt(AttemptRecord(startedAt: Date(), statusCode: 200, usage: TokenUsage(prompt: n, completion: 2),
+            recordAttempt(AttemptRecord(startedAt: Date(), statusCode: 200, usage: TokenUsage(prompt: n, completion: 2),
                                               costPicoUSD: Int64(n) * 1_000, costSource: "reported"))
             return n % 10 == 0 ? .failed(category: "content_filter", message: "refused") : fakeSuccess
         }
@@ -79,7 +79,7 @@ let fakeSuccess = JobOutcome.succeeded(JobResult(responseBody: #"{"ok":true}"#, 
         let handler = FakeHandler { job, _, recordAttempt in
             seenPreviousAttempts.withLock { $0.append(job.previousAttempts) }
             for _ in 0..<2 {
-                await recordAttempt(AttemptRecord(startedAt: Date(), statusCode: 429, costPicoUSD: 1))
+                recordAttempt(AttemptRecord(startedAt: Date(), statusCode: 429, costPicoUSD: 1))
             }
             return job.previousAttempts == 0 ? .failed(category: "rate_limit", message: "429") : fakeSuccess
         }
@@ -135,7 +135,7 @@ let fakeSuccess = JobOutcome.succeeded(JobResult(responseBody: #"{"ok":true}"#, 
                 try await Task.sleep(for: .seconds(30))
                 return fakeSuccess
             } catch {
-                await recordAttempt(AttemptRecord(startedAt: Date(), errorCategory: "cancelled", costPicoUSD: 3))
+                recordAttempt(AttemptRecord(startedAt: Date(), errorCategory: "cancelled", costPicoUSD: 3))
                 return .failed(category: "cancelled", message: "\(error)")
             }
         }
@@ -260,7 +260,7 @@ extension Duration {
         _ = try store.createTestBatch(jobs)
         let handler = FakeHandler { _, _, recordAttempt in
             if let handlerSleep { try? await Task.sleep(for: handlerSleep) }
-            await recordAttempt(AttemptRecord(startedAt: Date(), statusCode: 200, usage: TokenUsage(prompt: 1, completion: 1),
+            recordAttempt(AttemptRecord(startedAt: Date(), statusCode: 200, usage: TokenUsage(prompt: 1, completion: 1),
                                               costPicoUSD: 1, costSource: "reported"))
             return fakeSuccess
         }

@@ -16,7 +16,7 @@ public struct OpenRouterJobHandler: JobHandler {
         self.prices = prices
     }
 
-    public func run(_ job: ClaimedJob, recordAttempt: @Sendable (AttemptRecord) async -> Void) async -> JobOutcome {
+    public func run(_ job: ClaimedJob, recordAttempt: @escaping @Sendable (AttemptRecord) -> Void) async -> JobOutcome {
         let request: ChatRequest
         do {
             guard case .object(let body) = try JSONValue(parsing: job.requestBody) else {
@@ -28,21 +28,17 @@ public struct OpenRouterJobHandler: JobHandler {
         }
 
         // Attempts are recorded as they end, not when the job ends, so a crash mid-retries
-        // still leaves the billed ones in the database.
-        let (reports, continuation) = AsyncStream<AttemptReport>.makeStream()
+        // still leaves the billed ones in the database. Synchronously, in the client's
+        // callback: the attempt that a stop's cancellation cuts short was sent too.
         let model = job.model
         let prices = self.prices
-        async let lastLatency: Duration? = {
-            var latency: Duration?
-            for await report in reports {
-                latency = report.latency
-                await recordAttempt(Self.record(report, model: model, prices: prices))
-            }
-            return latency
-        }()
+        let lastLatency = LockedBox<Duration?>(nil)
+        let onAttempt: @Sendable (AttemptReport) -> Void = { report in
+            lastLatency.withLock { $0 = report.latency }
+            recordAttempt(Self.record(report, model: model, prices: prices))
+        }
         let result: Result<ChatResponse, OpenRouterError>
         do {
-            let onAttempt: @Sendable (AttemptReport) -> Void = { continuation.yield($0) }
             let response = job.isStream
                 ? try await client.chatStreamCollected(request, onAttempt: onAttempt)
                 : try await client.chat(request, onAttempt: onAttempt)
@@ -50,8 +46,7 @@ public struct OpenRouterJobHandler: JobHandler {
         } catch {
             result = .failure(error)
         }
-        continuation.finish()
-        let latency = await lastLatency
+        let latency = lastLatency.current
 
         switch result {
         case .success(let response):

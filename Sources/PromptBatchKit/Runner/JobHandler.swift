@@ -8,6 +8,7 @@ public protocol JobHandler: Sendable {
     /// the job to `pending`.
     /// - Parameters:
     ///   - job: The claimed job.
-    ///   - recordAttempt: Stores one attempt; returns once it is queued for the next commit.
-    func run(_ job: ClaimedJob, recordAttempt: @Sendable (AttemptRecord) async -> Void) async -> JobOutcome
+    ///   - recordAttempt: Queues one attempt for the next commit; never blocks, and may be
+    ///     called after cancellation (an attempt a stop cut short was still sent).
+    func run(_ job: ClaimedJob, recordAttempt: @escaping @Sendable (AttemptRecord) -> Void) async -> JobOutcome
 }
