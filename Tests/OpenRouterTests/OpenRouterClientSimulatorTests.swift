@@ -154,6 +154,17 @@ struct OpenRouterClientSimulatorTests {
         }
     }
 
+    @Test func aLongPromptWithControlCharactersIsSentUnchanged() async throws {
+        // The sanitiser is opt-in: the client itself never truncates or cleans a prompt.
+        let prompt = "\u{7}bell\u{1B}[31m\u{0}" + String(repeating: "é long prompt ", count: 4_000)
+        #expect(prompt.count > InputSanitizer().maximumLength)
+        try await Harness.run { h in
+            let response = try await h.chat(Harness.request(prompt))
+            #expect(response.content == TokenCounting.replyText(lastUserMessage: prompt))
+            #expect(response.usage?.promptTokens == TokenCounting.promptTokens(messageTexts: [prompt]))
+        }
+    }
+
     @Test func modelParametersReachTheServer() async throws {
         try await Harness.run { h in
             var request = Harness.request("Tell me a long story about a dragon")

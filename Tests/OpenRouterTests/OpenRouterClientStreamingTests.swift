@@ -294,6 +294,27 @@ struct OpenRouterClientStreamingTests {
         }
     }
 
+    @Test func aStreamThatKeepsTricklingIsCutOffByTheWholeRequestDeadline() async throws {
+        // A byte every 20 ms never trips the 10 s idle timeout; only the whole-request
+        // deadline (which async-http-client's own timeout does not cover once headers came) can.
+        try await Harness.run(configure: {
+            $0.timeout = .milliseconds(600)
+            $0.streamIdleTimeout = .seconds(10)
+            $0.maxRetries = 0
+        }) { h in
+            let start = ContinuousClock.now
+            do throws(OpenRouterError) {
+                let response = try await h.client.chatStreamCollected(Harness.request(Self.question, fault: "trickle", trickleMs: 20))
+                Issue.record("expected a timeout, got \(String(describing: response.content))")
+            } catch {
+                #expect(error.category == .timeout)
+                #expect(error.message == "no complete response within 600 ms")
+                #expect(error.generationID?.hasPrefix("gen-") == true)
+            }
+            #expect(ContinuousClock.now - start < .seconds(60))
+        }
+    }
+
     // MARK: Tools
 
     @Test func aStreamedToolCallIsAssembled() async throws {

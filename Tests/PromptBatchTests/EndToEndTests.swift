@@ -97,6 +97,30 @@ struct EndToEndTests {
             #expect(row("schema")["error_category"] == "schema_violation")
             #expect(row("schema")["attempts"] == "1")
             #expect(Decimal(string: row("schema")["cost_usd"]!)! > 0, "a schema violation was billed and counts")
+
+            // Export: OpenAI's Batch output lines, a failed job with `response: null` and its error.
+            let export = try await cli.run(["export"])
+            #expect(export.exitCode == 0)
+            var exported: [String: [String: Any]] = [:]
+            for line in export.stdout.split(separator: "\n") {
+                let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+                exported[try #require(object["custom_id"] as? String)] = object
+            }
+            #expect(Set(exported.keys) == ["flaky", "reset", "malformed", "bad", "schema"])
+            let bad = try #require(exported["bad"])
+            #expect(bad["response"] is NSNull)
+            let badError = try #require(bad["error"] as? [String: Any])
+            #expect(badError["code"] as? String == "bad_request")
+            #expect((badError["message"] as? String)?.isEmpty == false)
+            #expect((exported["schema"]?["error"] as? [String: Any])?["code"] as? String == "schema_violation")
+            let flaky = try #require(exported["flaky"])
+            #expect(flaky["error"] is NSNull)
+            let flakyResponse = try #require(flaky["response"] as? [String: Any])
+            #expect(flakyResponse["status_code"] as? Int == 200)
+            #expect((flakyResponse["request_id"] as? String)?.hasPrefix("gen-") == true)
+            let body = try #require(flakyResponse["body"] as? [String: Any])
+            let message = try #require(((body["choices"] as? [[String: Any]])?.first?["message"]) as? [String: Any])
+            #expect(message["content"] as? String == "Simulated reply to: flaky")
             #expect(sim.stats().byKey["flaky"] == 3)
             #expect(sim.stats().byKey["bad"] == 1)
 
