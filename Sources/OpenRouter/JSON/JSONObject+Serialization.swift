@@ -3,5 +3,5 @@ extension JSONObject {
     public var serialized: String { JSONValue.object(self).serialized }
 
     /// The serialised text as UTF-8 bytes.
-    public var serializedBytes: [UInt8] { Array(serialized.utf8) }
+    public var serializedBytes: [UInt8] { JSONValue.object(self).serializedBytes }
 }

@@ -46,95 +46,55 @@ public struct BatchSubmission: Sendable {
     ///   - store: where to enqueue; nil for a dry run (validate and count only).
     ///   - report: called for each problem as it is found, so a million bad lines need no memory.
     public func run(store: JobStore?, report: (Problem) -> Void) throws -> Outcome {
-        var problems = 0
-        var jobCount = 0
-        var hasher = SHA256()
-        let parser = JobLineParser(defaultModel: defaultModel)
-
-        func note(_ problem: Problem) {
-            problems += 1
-            report(problem)
-        }
-
-        /// Streams every file, handing each good job to `add`, which returns where an earlier
-        /// job with the same custom id came from, if any.
-        func readAll(_ add: (JobStore.NewJob) throws -> (file: String, line: Int)?) throws {
-            for file in files {
-                // Each file's digest is folded into the batch's, so the hash depends on contents, not names.
-                var fileHasher = SHA256()
-                let problemsBefore = problems
-                var jobsInFile = 0
-                let reader: JobFileReader
-                do {
-                    reader = try JobFileReader(path: file, maximumLineBytes: maximumLineBytes)
-                } catch {
-                    note(Problem(file: file, line: nil, message: error.message))
-                    continue
-                }
-                let baseName = (file as NSString).lastPathComponent
-                let stem = baseName.hasSuffix(".jsonl") ? String(baseName.dropLast(6)) : baseName
-                do {
-                    try reader.forEachLine(digest: { fileHasher.update($0) }) { line in
-                        switch line {
-                        case .tooLong(let number, let byteCount):
-                            note(Problem(file: file, line: number, message: "line is \(byteCount) bytes, over the limit of \(maximumLineBytes) (see --max-line-bytes)"))
-                        case .content(let number, let bytes):
-                            if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { return }
-                            let job: JobLine
-                            do throws(JobLineError) {
-                                job = try parser.parse(bytes, fallbackCustomID: "\(stem):\(number)")
-                            } catch {
-                                note(Problem(file: file, line: number, message: error.message))
-                                return
-                            }
-                            // Added even after a problem (it all rolls back then), so every repeat is found.
-                            let newJob = JobStore.NewJob(
-                                customID: job.customID, sourceFile: file, lineNumber: number, model: job.model,
-                                requestBody: job.requestBody, isStream: job.isStream)
-                            if let earlier = try add(newJob) {
-                                note(Problem(file: file, line: number, message: "custom_id \(job.customID.debugDescription) repeats \(earlier.file):\(earlier.line)"))
-                                return
-                            }
-                            jobCount += 1
-                            jobsInFile += 1
-                        }
-                    }
-                } catch let error as JobFileError {
-                    note(Problem(file: file, line: nil, message: error.message))
-                }
-                hasher.update(Array(fileHasher.finalize().utf8))
-                if jobsInFile == 0 && problems == problemsBefore {
-                    note(Problem(file: file, line: nil, message: "holds no jobs"))
-                }
-            }
-        }
-
         if files.isEmpty {
             throw SubmissionError.noFiles
         }
+        var problems = 0
+        var jobCount = 0
+        let reader = SubmissionReader(files: files, maximumLineBytes: maximumLineBytes, parser: JobLineParser(defaultModel: defaultModel))
+
+        /// Reads every file on a thread of its own while this one hands each good job to `add`,
+        /// which returns where an earlier job with the same custom id came from, if any.
+        /// Problems are reported in file and line order. Returns the content hash.
+        func readAll(_ add: (JobStore.NewJob) throws -> (file: String, line: Int)?) throws -> String {
+            try reader.read(onThreadOfItsOwn: { item in
+                switch item {
+                case .problem(let problem):
+                    problems += 1
+                    report(problem)
+                case .job(let job):
+                    // Added even after a problem (it all rolls back then), so every repeat is found.
+                    if let earlier = try add(job) {
+                        problems += 1
+                        report(Problem(file: job.sourceFile, line: job.lineNumber, message: "custom_id \(job.customID.debugDescription) repeats \(earlier.file):\(earlier.line)"))
+                    } else {
+                        jobCount += 1
+                    }
+                }
+            })
+        }
+
         guard let store else {
             // A dry run finds repeats in a scratch table SQLite keeps on disk, not in memory.
             let scratch = try DatabaseQueue(path: "")
-            try scratch.write { db in
+            let hash = try scratch.write { db in
                 try db.execute(sql: "CREATE TABLE seen (custom_id TEXT PRIMARY KEY, file TEXT NOT NULL, line INTEGER NOT NULL) WITHOUT ROWID")
                 let insert = try db.makeStatement(sql: "INSERT OR IGNORE INTO seen VALUES (?, ?, ?)")
                 let lookup = try db.makeStatement(sql: "SELECT file, line FROM seen WHERE custom_id = ?")
-                try readAll { job in
+                return try readAll { job in
                     try insert.execute(arguments: [job.customID, job.sourceFile, job.lineNumber])
                     if db.changesCount > 0 { return nil }
                     return try Row.fetchOne(lookup, arguments: [job.customID]).map { ($0[0], $0[1]) }
                 }
             }
-            let hash = hasher.finalize()
             return Outcome(batchID: nil, jobCount: jobCount, problemCount: problems, duplicateOf: [], contentHash: hash)
         }
         var outcome = Outcome(batchID: nil, jobCount: 0, problemCount: 0, duplicateOf: [], contentHash: "")
         do {
             let batchID = try store.createBatch(name: name ?? files.first.map { ($0 as NSString).lastPathComponent }, sourceFiles: files) { writer in
-                try readAll { try writer.addUnlessRepeated($0) }
+                outcome.contentHash = try readAll { try writer.addUnlessRepeated($0) }
                 outcome.jobCount = jobCount
                 outcome.problemCount = problems
-                outcome.contentHash = hasher.finalize()
                 if problems > 0 { throw SubmissionError.rolledBack }
                 if !force {
                     outcome.duplicateOf = try writer.batches(withContentHash: outcome.contentHash)
