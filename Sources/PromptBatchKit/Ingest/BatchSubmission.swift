@@ -45,7 +45,8 @@ public struct BatchSubmission: Sendable {
     /// - Parameters:
     ///   - store: where to enqueue; nil for a dry run (validate and count only).
     ///   - report: called for each problem as it is found, so a million bad lines need no memory.
-    public func run(store: JobStore?, report: (Problem) -> Void) throws -> Outcome {
+    ///   - onJob: called for each good job as it is read (for `--estimate`); default none.
+    public func run(store: JobStore?, report: (Problem) -> Void, onJob: (JobStore.NewJob) -> Void = { _ in }) throws -> Outcome {
         var problems = 0
         var jobCount = 0
         var hasher = SHA256()
@@ -90,13 +91,14 @@ public struct BatchSubmission: Sendable {
                             // Added even after a problem (it all rolls back then), so every repeat is found.
                             let newJob = JobStore.NewJob(
                                 customID: job.customID, sourceFile: file, lineNumber: number, model: job.model,
-                                requestBody: job.requestBody, isStream: job.isStream)
+                                requestBody: job.requestBody, isStream: job.isStream, estimate: job.estimate)
                             if let earlier = try add(newJob) {
                                 note(Problem(file: file, line: number, message: "custom_id \(job.customID.debugDescription) repeats \(earlier.file):\(earlier.line)"))
                                 return
                             }
                             jobCount += 1
                             jobsInFile += 1
+                            onJob(newJob)
                         }
                     }
                 } catch let error as JobFileError {
