@@ -77,6 +77,15 @@ struct BudgetEndToEndTests {
             let text = try await cli.run(["status"])
             #expect(text.stdout.contains("$\(Self.usd(budget)), spent $\(Self.usd(high * 10)), left $\(Self.usd(budget - high * 10)); stopped: budget reached"), "\(text.stdout)")
 
+            // The estimate of what is left, and of the whole batch against what was reported.
+            let pending = try await cli.run(["estimate", "--batch", "1", "--pending"])
+            #expect(pending.stdout.hasPrefix("20 jobs;"), "\(pending.stdout)")
+            #expect(pending.stdout.contains("sim/echo\t20\t\(Self.promptTokens * 20)\t\(Self.maxTokens * 20)\t"))
+            let whole = try await cli.run(["estimate", "--batch", "1"])
+            let ran = Self.promptTokens * 10
+            #expect(whole.stdout.contains("already run: 10 jobs, \(ran) prompt tokens estimated, \(ran) reported (+0.0%)"), "\(whole.stdout)")
+            #expect(whole.stdout.contains("total\t30\t\(Self.promptTokens * 30)\t\(Self.maxTokens * 30)\t"))
+
             // A new budget is this run's own: the rest fits in 20 more.
             let rest = try await cli.run(["run", "--budget", Self.usd(high * 20), "--max-retries", "0"])
             #expect(rest.exitCode == 0, "\(rest.stderr)")
