@@ -225,7 +225,8 @@ struct BudgetEndToEndTests {
         cli.apiKey = nil
         let estimate = try await cli.run(["estimate", file])
         #expect(estimate.exitCode == 0, "\(estimate.stderr)")
-        #expect(estimate.stdout.contains("prices unknown: no cached /models list and no API key"), "\(estimate.stdout)")
+        #expect(estimate.stdout.contains("prices unknown: no database with a cached /models list and no API key"), "\(estimate.stdout)")
+        #expect(!FileManager.default.fileExists(atPath: cli.databasePath), "estimating files created a database")
         #expect(estimate.stdout.contains("no known price: 1 job (sim/echo 1)"))
         #expect(estimate.stdout.contains("total\t0\t0\t0\t0\t0\n"))
     }

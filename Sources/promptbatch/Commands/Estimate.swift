@@ -41,11 +41,14 @@ struct Estimate: AsyncParsableCommand {
     func run() async throws {
         try await reportingFailures {
             let logger = options.makeLogger()
-            let store = try options.openStore()
-            let prices = try await Self.loadPrices(store: store, options: options, logger: logger)
+            // Job files alone need no database: none is created just to find no prices in it.
+            let hasNoDatabase = !files.isEmpty && !FileManager.default.fileExists(atPath: options.databasePath) && (try? options.apiKey()) == nil
+            let store = hasNoDatabase ? nil : try options.openStore()
+            var prices = Prices(table: PriceTable(), unknownReason: "no database with a cached /models list and no API key to fetch one (`promptbatch models` fetches it)")
+            if let store { prices = try await Self.loadPrices(store: store, options: options, logger: logger) }
             var estimate = CostEstimate()
             var accuracy = EstimateAccuracy()
-            if files.isEmpty {
+            if let store, files.isEmpty {
                 try store.forEachEstimate(batchID: batch, pendingOnly: pending) { job in
                     estimate.add(model: job.model, estimate: job.estimate, prices: prices.table)
                     if let reported = job.reportedPromptTokens { accuracy.add(estimated: job.estimate.promptTokens, reported: reported) }
