@@ -10,21 +10,22 @@ import Testing
         let rows = try store.dbPool.read { db in
             try Row.fetchAll(db, sql: "SELECT version, name, checksum, applied_at FROM schema_migrations")
         }
-        #expect(rows.count == 1)
+        #expect(rows.count == JobStore.Migration.embedded.count)
         #expect(rows.first?["version"] == 1)
         #expect(rows.first?["name"] == "0001_initial.sql")
         #expect(rows.first?["checksum"] == JobStore.Migration.embedded[0].checksum)
+        #expect(rows.map { $0["version"] as Int } == JobStore.Migration.embedded.map(\.version))
         let tables = try store.dbPool.read { db in
             try String.fetchSet(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table'")
         }
-        #expect(tables.isSuperset(of: ["batches", "jobs", "attempts", "results", "runners", "models", "schema_migrations"]))
+        #expect(tables.isSuperset(of: ["batches", "jobs", "attempts", "results", "runners", "models", "budgets", "schema_migrations"]))
         let journalMode = try store.dbPool.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") }
         #expect(journalMode == "wal")
 
         // Opening again applies nothing new.
         _ = try database.openStore()
         let count = try store.dbPool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM schema_migrations") }
-        #expect(count == 1)
+        #expect(count == JobStore.Migration.embedded.count)
     }
 
     @Test func embeddedMigrationsAreSortedAndComplete() {
@@ -43,7 +44,7 @@ import Testing
         let error = try #require(throws: JobStoreError.self) { try database.openStore() }
         #expect(error.code == .databaseIsNewer)
         #expect(error.message.contains("version 7"))
-        #expect(error.message.contains("version 1"))
+        #expect(error.message.contains("version \(JobStore.Migration.embedded.count)"))
     }
 
     @Test func refusesAMigrationEditedAfterItWasApplied() throws {

@@ -45,7 +45,8 @@ public struct BatchSubmission: Sendable {
     /// - Parameters:
     ///   - store: where to enqueue; nil for a dry run (validate and count only).
     ///   - report: called for each problem as it is found, so a million bad lines need no memory.
-    public func run(store: JobStore?, report: (Problem) -> Void) throws -> Outcome {
+    ///   - onJob: called for each good job as it is read (for `--estimate`); default none.
+    public func run(store: JobStore?, report: (Problem) -> Void, onJob: (JobStore.NewJob) -> Void = { _ in }) throws -> Outcome {
         if files.isEmpty {
             throw SubmissionError.noFiles
         }
@@ -69,6 +70,7 @@ public struct BatchSubmission: Sendable {
                         report(Problem(file: job.sourceFile, line: job.lineNumber, message: "custom_id \(job.customID.debugDescription) repeats \(earlier.file):\(earlier.line)"))
                     } else {
                         jobCount += 1
+                        onJob(job)
                     }
                 }
             })

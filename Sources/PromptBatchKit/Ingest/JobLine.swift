@@ -9,6 +9,8 @@ public struct JobLine: Sendable, Hashable {
     /// The request as it will be sent: the wire body, compact JSON.
     public var requestBody: String
     public var isStream: Bool
+    /// Estimated prompt tokens and completion limit of one attempt.
+    public var estimate: JobEstimate
 }
 
 /// Reads the two line forms promptbatch accepts:
@@ -79,7 +81,8 @@ public struct JobLineParser: Sendable {
             model: request.model ?? "",
             request: request,
             requestBody: body.serialized,
-            isStream: request.stream
+            isStream: request.stream,
+            estimate: JobEstimate(wireBody: body)
         )
     }
 

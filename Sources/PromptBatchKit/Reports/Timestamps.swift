@@ -40,3 +40,8 @@ enum Timestamps {
         bytes.append(UInt8(ascii: "Z"))
     }
 }
+
+extension Date {
+    /// `2026-11-25T14:05:29.123Z`, as reports write times.
+    public var iso8601UTC: String { Timestamps.iso8601(milliseconds: millisecondsSince1970) }
+}

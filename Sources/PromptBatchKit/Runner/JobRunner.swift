@@ -60,11 +60,15 @@ public final class JobRunner<Handler: JobHandler>: Sendable {
         let runnerID = JobStore.makeRunnerID(host: JobStore.currentHost, pid: JobStore.currentPID)
         let pending = try await dbPool.write { db in
             try JobStore.registerRunner(db, id: runnerID, host: JobStore.currentHost, pid: JobStore.currentPID, now: Date())
+            if let budget = configuration.budget {
+                try JobStore.recordBudgetStart(db, runnerID: runnerID, batchID: configuration.batchID, limitPicoUSD: budget.limitPicoUSD, now: Date())
+            }
             return try JobStore.pendingCount(db, batchID: configuration.batchID)
         }
         progressBox.withLock { progress in
             progress = RunProgress()
             progress.total = pending
+            progress.budgetPicoUSD = configuration.budget?.limitPicoUSD
         }
         var logger = self.logger
         logger[metadataKey: "runner"] = "\(runnerID)"
@@ -93,22 +97,34 @@ public final class JobRunner<Handler: JobHandler>: Sendable {
         writer.finish()
         await writerTask.value
         heartbeatTask.cancel()
+        let failure = pool.claimError ?? writer.firstError
+        let budgetOutcome = pool.ledger.map {
+            BudgetOutcome(limitPicoUSD: $0.limit, spentPicoUSD: $0.spent, wasReached: pool.budgetWasReached)
+        }
+        let stopReason = failure != nil ? "failed" : pool.budgetWasReached ? "budget"
+            : pool.haltReason != nil ? "halted" : pool.wasInterrupted ? "interrupted" : "drained"
         // Whatever is still ours (a claim that raced a failure) goes back to pending. In a task
         // of its own: this must happen even when the caller's task was cancelled.
         try await Task {
-            try await dbPool.write { db in try JobStore.unregisterRunner(db, runnerID: runnerID) }
+            try await dbPool.write { db in
+                if budgetOutcome != nil {
+                    try JobStore.recordBudgetEnd(db, runnerID: runnerID, stopReason: stopReason, now: Date())
+                }
+                try JobStore.unregisterRunner(db, runnerID: runnerID)
+            }
         }.value
 
-        if let error = pool.claimError ?? writer.firstError { throw error }
+        if let failure { throw failure }
         let progress = progressBox.current
         return RunSummary(
             succeeded: progress.succeeded, failed: progress.failed, released: progress.released,
             haltReason: pool.haltReason, wasInterrupted: pool.wasInterrupted,
-            attempts: progress.attempts, tokens: progress.tokens, costPicoUSD: progress.costPicoUSD)
+            attempts: progress.attempts, tokens: progress.tokens, costPicoUSD: progress.costPicoUSD,
+            budget: budgetOutcome)
     }
 
     private enum TaskResult: Sendable {
-        case jobFinished(JobOutcome)
+        case jobFinished(JobOutcome, jobID: Int64, costPicoUSD: Int64)
         case claimed([ClaimedJob])
         case claimFailed(any Error)
         case stopRequested
@@ -118,7 +134,8 @@ public final class JobRunner<Handler: JobHandler>: Sendable {
 
     private func drain(runnerID: String, writer: GroupCommitWriter) async -> RunnerPool {
         let configuration = self.configuration
-        var pool = RunnerPool(concurrency: max(configuration.concurrency, 1), chunkSize: configuration.claimChunkSize)
+        var pool = RunnerPool(
+            concurrency: max(configuration.concurrency, 1), chunkSize: configuration.claimChunkSize, budget: configuration.budget)
         return await withTaskGroup(of: TaskResult.self, returning: RunnerPool.self) { group in
             let stopSignal = self.stopSignal
             group.addTask {
@@ -131,7 +148,8 @@ public final class JobRunner<Handler: JobHandler>: Sendable {
                     case .start(let job):
                         let handler = self.handler
                         group.addTask {
-                            await .jobFinished(Self.execute(job, handler: handler, writer: writer))
+                            let (outcome, cost) = await Self.execute(job, handler: handler, writer: writer)
+                            return .jobFinished(outcome, jobID: job.id, costPicoUSD: cost)
                         }
                     case .claim(let limit):
                         group.addTask {
@@ -170,7 +188,8 @@ public final class JobRunner<Handler: JobHandler>: Sendable {
                     actions += pool.handle(.writeFailed(error))
                 }
                 switch result {
-                case .jobFinished(let outcome): actions += pool.handle(.jobFinished(outcome))
+                case .jobFinished(let outcome, let jobID, let cost):
+                    actions += pool.handle(.jobFinished(outcome, jobID: jobID, costPicoUSD: cost))
                 case .claimed(let jobs): actions += pool.handle(.claimed(jobs))
                 case .claimFailed(let error): actions += pool.handle(.claimFailed(error))
                 case .stopRequested: actions += pool.handle(.stopRequested)
@@ -181,8 +200,11 @@ public final class JobRunner<Handler: JobHandler>: Sendable {
         }
     }
 
-    private static func execute(_ job: ClaimedJob, handler: Handler, writer: GroupCommitWriter) async -> JobOutcome {
+    /// Runs one job; returns its outcome and what its attempts cost.
+    private static func execute(_ job: ClaimedJob, handler: Handler, writer: GroupCommitWriter) async -> (JobOutcome, Int64) {
+        let cost = LockedBox<Int64>(0)
         var outcome = await handler.run(job) { attempt in
+            cost.withLock { $0 = Money.adding($0, attempt.costPicoUSD ?? 0) }
             writer.enqueue(.attempt(jobID: job.id, attempt))
         }
         if Task.isCancelled {
@@ -193,6 +215,6 @@ public final class JobRunner<Handler: JobHandler>: Sendable {
             }
         }
         writer.enqueue(.complete(jobID: job.id, outcome))
-        return outcome
+        return (outcome, cost.current)
     }
 }

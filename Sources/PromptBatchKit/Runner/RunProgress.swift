@@ -16,6 +16,8 @@ public struct RunProgress: Sendable, Hashable {
     public var tokens = TokenUsage.zero
     /// Cost of this run's attempts, in pico-USD.
     public var costPicoUSD: Int64 = 0
+    /// The run's budget (`run --budget`), in pico-USD; nil for none.
+    public var budgetPicoUSD: Int64?
 
     public init() {}
 
@@ -49,4 +51,6 @@ public struct RunSummary: Sendable, Hashable {
     public var attempts: Int
     public var tokens: TokenUsage
     public var costPicoUSD: Int64
+    /// How the budget stood at the end, when the run had one.
+    public var budget: BudgetOutcome?
 }

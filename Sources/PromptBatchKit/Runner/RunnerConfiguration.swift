@@ -11,16 +11,19 @@ public struct RunnerConfiguration: Sendable, Hashable {
     public var heartbeatInterval: Duration
     /// Heartbeat age after which another runner's jobs count as abandoned. Default 30 s.
     public var staleAfter: Duration
+    /// A spending limit; nil (the default) for none. See ``RunBudget``.
+    public var budget: RunBudget?
 
     public init(
         concurrency: Int = 5, batchID: Int64? = nil, grace: Duration = .seconds(10),
-        heartbeatInterval: Duration = .seconds(5), staleAfter: Duration = .seconds(30)
+        heartbeatInterval: Duration = .seconds(5), staleAfter: Duration = .seconds(30), budget: RunBudget? = nil
     ) {
         self.concurrency = concurrency
         self.batchID = batchID
         self.grace = grace
         self.heartbeatInterval = heartbeatInterval
         self.staleAfter = staleAfter
+        self.budget = budget
     }
 
     /// Jobs claimed per statement: small enough that one runner does not hoard a batch that

@@ -1,5 +1,6 @@
 /// The runner's scheduling decisions as a value type with no I/O: which jobs to start,
-/// when to claim more, when to release, when the run is over.
+/// when to claim more, when to release, when the run is over, and — under a budget —
+/// whether the next job's worst case still fits (see ``RunBudget``).
 ///
 /// ``JobRunner`` feeds it events from its task group and carries out the actions.
 struct RunnerPool {
@@ -9,7 +10,8 @@ struct RunnerPool {
         case claimFailed(any Error)
         /// Recording an attempt, a result or a release failed (disk full, read-only file).
         case writeFailed(any Error)
-        case jobFinished(JobOutcome)
+        /// A job ended; `costPicoUSD` is what its attempts cost (what settles its reservation).
+        case jobFinished(JobOutcome, jobID: Int64 = 0, costPicoUSD: Int64 = 0)
         case stopRequested
         case graceExpired
     }
@@ -39,11 +41,18 @@ struct RunnerPool {
     private(set) var wasInterrupted = false
     /// The first claim or write that failed; the run stopped because of it.
     private(set) var claimError: (any Error)?
+    let budget: RunBudget?
+    /// Spent and reserved money, when there is a budget.
+    private(set) var ledger: BudgetLedger?
+    /// The run stopped because the next job's worst case did not fit.
+    private(set) var budgetWasReached = false
 
-    init(concurrency: Int, chunkSize: Int) {
+    init(concurrency: Int, chunkSize: Int, budget: RunBudget? = nil) {
         precondition(concurrency > 0, "concurrency must be at least 1")
         self.concurrency = concurrency
         self.chunkSize = max(chunkSize, 1)
+        self.budget = budget
+        self.ledger = budget.map { BudgetLedger(limit: $0.limitPicoUSD) }
     }
 
     mutating func handle(_ event: Event) -> [Action] {
@@ -67,8 +76,9 @@ struct RunnerPool {
             // Jobs started now would be paid for with nowhere to record their results.
             if claimError == nil { claimError = error }
             stop(interrupted: false, into: &actions)
-        case .jobFinished(let outcome):
+        case .jobFinished(let outcome, let jobID, let cost):
             inFlight -= 1
+            ledger?.settle(jobID: jobID, cost: cost)
             if case .fatal(let category, let message) = outcome, haltReason == nil {
                 haltReason = HaltReason(category: category, message: message)
                 stop(interrupted: false, into: &actions)
@@ -84,15 +94,18 @@ struct RunnerPool {
 
     private var lastClaimLimit = 0
 
-    private mutating func stop(interrupted: Bool, into actions: inout [Action]) {
+    /// - Parameter graceful: Whether jobs in flight get only the grace period (a budget
+    ///   halt lets them finish: their worst case is already reserved).
+    private mutating func stop(interrupted: Bool, graceful: Bool = true, into actions: inout [Action]) {
         if interrupted { wasInterrupted = true }
-        guard !isStopping else { return }
-        isStopping = true
-        if !buffer.isEmpty {
-            actions.append(.release(buffer.map(\.id)))
-            buffer.removeAll()
+        if !isStopping {
+            isStopping = true
+            if !buffer.isEmpty {
+                actions.append(.release(buffer.map(\.id)))
+                buffer.removeAll()
+            }
         }
-        if inFlight > 0, !hasStartedGraceTimer {
+        if graceful, inFlight > 0, !hasStartedGraceTimer {
             hasStartedGraceTimer = true
             actions.append(.startGraceTimer)
         }
@@ -101,10 +114,13 @@ struct RunnerPool {
     private mutating func schedule(into actions: inout [Action]) {
         guard !isFinished else { return }
         if !isStopping {
-            while inFlight < concurrency, let job = buffer.popLast() {
+            while inFlight < concurrency, let job = buffer.last, admit(job, into: &actions) {
+                buffer.removeLast()
                 inFlight += 1
                 actions.append(.start(job))
             }
+        }
+        if !isStopping {
             // Keep free slots plus one chunk claimed, so a slot never waits for SQLite.
             let wanted = (concurrency - inFlight) + chunkSize - buffer.count
             if !isClaiming, !isExhausted, wanted > 0, wanted >= chunkSize / 2 || buffer.isEmpty {
@@ -117,5 +133,38 @@ struct RunnerPool {
             isFinished = true
             actions.append(.finish)
         }
+    }
+
+    /// Whether `job` may start now, reserving its worst case if so. A job that waits for
+    /// jobs in flight to free money is not refused; one that cannot fit even with nothing in
+    /// flight, or cannot be priced, halts the run (the rest stay pending).
+    private mutating func admit(_ job: ClaimedJob, into actions: inout [Action]) -> Bool {
+        guard let budget, var ledger else { return true }
+        switch budget.reservation(for: job) {
+        case .impossible(let reason):
+            halt(reason, into: &actions)
+            return false
+        case .amount(let amount) where ledger.fits(amount):
+            ledger.reserve(amount, for: job.id)
+            self.ledger = ledger
+            return true
+        case .amount(let amount):
+            if inFlight == 0 {
+                budgetWasReached = true
+                let perAttempt = Money.usdString(picoUSD: amount / Int64(budget.attemptsPerJob))
+                halt(HaltReason(
+                    category: "budget",
+                    message: "budget reached: spent $\(Money.usdString(picoUSD: ledger.spent)) of $\(Money.usdString(picoUSD: ledger.limit)), "
+                        + "$\(Money.usdString(picoUSD: ledger.left)) left; the next job (\(job.customID)) could cost up to "
+                        + "$\(Money.usdString(picoUSD: amount)) (\(budget.attemptsPerJob) attempt\(budget.attemptsPerJob == 1 ? "" : "s") at most $\(perAttempt) each)"),
+                    into: &actions)
+            }
+            return false
+        }
+    }
+
+    private mutating func halt(_ reason: HaltReason, into actions: inout [Action]) {
+        if haltReason == nil { haltReason = reason }
+        stop(interrupted: false, graceful: false, into: &actions)
     }
 }

@@ -13,10 +13,12 @@ extension JobStore {
         /// The wire JSON body to send.
         public var requestBody: String
         public var isStream: Bool
+        /// Stored for `estimate` and `run --budget`; nil: computed from `requestBody`.
+        public var estimate: JobEstimate?
 
         public init(
             customID: String, sourceFile: String, lineNumber: Int, model: String, requestBody: String,
-            isStream: Bool = false
+            isStream: Bool = false, estimate: JobEstimate? = nil
         ) {
             self.customID = customID
             self.sourceFile = sourceFile
@@ -24,6 +26,7 @@ extension JobStore {
             self.model = model
             self.requestBody = requestBody
             self.isStream = isStream
+            self.estimate = estimate
         }
     }
 
@@ -97,8 +100,9 @@ extension JobStore {
             self.db = db
             self.batchID = batchID
             self.insert = try db.makeStatement(sql: """
-                INSERT INTO jobs (batch_id, custom_id, source_file, line_number, model, request, is_stream)
-                VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (batch_id, custom_id) DO NOTHING
+                INSERT INTO jobs (batch_id, custom_id, source_file, line_number, model, request, is_stream,
+                  estimated_prompt_tokens, max_completion_tokens)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (batch_id, custom_id) DO NOTHING
                 """)
         }
 
@@ -117,8 +121,10 @@ extension JobStore {
         /// memory does not grow with its size.
         /// - Returns: nil when added; else the file and line of the job that has the custom id.
         public func addUnlessRepeated(_ job: NewJob) throws -> (file: String, line: Int)? {
+            let estimate = job.estimate ?? JobEstimate(requestBody: job.requestBody)
             insert.setUncheckedArguments([
                 batchID, job.customID, job.sourceFile, job.lineNumber, job.model, job.requestBody, job.isStream,
+                estimate.promptTokens, estimate.maxCompletionTokens,
             ])
             try insert.execute()
             if db.changesCount == 0 {

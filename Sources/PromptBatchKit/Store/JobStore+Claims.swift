@@ -46,7 +46,8 @@ extension JobStore {
             UPDATE jobs SET state = 'running', runner_id = ?1, started_at = ?2
             WHERE id IN (
               SELECT id FROM jobs WHERE state = 'pending' \(scope) ORDER BY batch_id, id LIMIT ?3)
-            RETURNING id, batch_id, custom_id, model, request, is_stream, attempts
+            RETURNING id, batch_id, custom_id, model, request, is_stream, attempts,
+              estimated_prompt_tokens, max_completion_tokens
             """)
         var arguments: StatementArguments = [runnerID, now.millisecondsSince1970, limit]
         if let batchID { arguments += [batchID] }
@@ -55,9 +56,11 @@ extension JobStore {
         jobs.reserveCapacity(limit)
         let rows = try Row.fetchCursor(statement)
         while let row = try rows.next() {
+            // Jobs submitted before estimates were stored have none: ClaimedJob computes it.
+            let estimate = (row[7] as Int?).map { JobEstimate(promptTokens: $0, maxCompletionTokens: row[8]) }
             jobs.append(ClaimedJob(
                 id: row[0], batchID: row[1], customID: row[2], model: row[3], requestBody: row[4],
-                isStream: row[5], previousAttempts: row[6]))
+                isStream: row[5], previousAttempts: row[6], estimate: estimate))
         }
         // RETURNING promises no order.
         jobs.sort { $0.id < $1.id }

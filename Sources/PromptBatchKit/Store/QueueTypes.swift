@@ -12,10 +12,13 @@ public struct ClaimedJob: Sendable, Hashable {
     public var isStream: Bool
     /// HTTP attempts made for this job by earlier runs (cumulative, never reset).
     public var previousAttempts: Int
+    /// What one attempt may use, for a budget's reservation.
+    public var estimate: JobEstimate
 
+    /// - Parameter estimate: Default: computed from `requestBody`.
     public init(
         id: Int64, batchID: Int64, customID: String, model: String, requestBody: String,
-        isStream: Bool, previousAttempts: Int
+        isStream: Bool, previousAttempts: Int, estimate: JobEstimate? = nil
     ) {
         self.id = id
         self.batchID = batchID
@@ -24,6 +27,7 @@ public struct ClaimedJob: Sendable, Hashable {
         self.requestBody = requestBody
         self.isStream = isStream
         self.previousAttempts = previousAttempts
+        self.estimate = estimate ?? JobEstimate(requestBody: requestBody)
     }
 }
 

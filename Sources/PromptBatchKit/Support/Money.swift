@@ -20,6 +20,32 @@ public enum Money {
         return NSDecimalNumber(decimal: rounded).int64Value
     }
 
+    /// USD → pico-dollars like ``picoUSD(_:)``, but rounded up: for worst cases, which must
+    /// not come out below what they bound.
+    public static func picoUSDRoundedUp(_ usd: Decimal) -> Int64 {
+        guard !usd.isNaN, usd > 0 else { return 0 }
+        var scaled = usd * Decimal(sign: .plus, exponent: 12, significand: 1)
+        var rounded = Decimal()
+        NSDecimalRound(&rounded, &scaled, 0, .up)
+        guard rounded < Decimal(maximumPicoUSD) else { return maximumPicoUSD }
+        return NSDecimalNumber(decimal: rounded).int64Value
+    }
+
+    /// `a × n` for an amount in `0...maximumPicoUSD` and a count, saturating.
+    public static func multiplying(_ a: Int64, by n: Int) -> Int64 {
+        let (product, overflow) = max(a, 0).multipliedReportingOverflow(by: Int64(max(n, 0)))
+        return overflow ? maximumPicoUSD : product
+    }
+
+    /// USD as plain decimal text (`"0.05"`, `"12"`) → pico-dollars; nil for anything else
+    /// (negative, an exponent, not a number). Never through binary floating point.
+    public static func picoUSD(parsing text: String) -> Int64? {
+        guard !text.isEmpty, text.allSatisfy({ $0.isASCII && ($0.isNumber || $0 == ".") }),
+              text.filter({ $0 == "." }).count <= 1, text != ".",
+              let usd = Decimal(string: text, locale: Locale(identifier: "en_US_POSIX")) else { return nil }
+        return picoUSD(usd)
+    }
+
     /// `a + b` for amounts in `0...maximumPicoUSD`, saturating instead of overflowing.
     public static func adding(_ a: Int64, _ b: Int64) -> Int64 {
         let (sum, overflow) = max(a, 0).addingReportingOverflow(max(b, 0))

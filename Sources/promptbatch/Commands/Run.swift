@@ -18,11 +18,24 @@ struct RunOptions: ParsableArguments {
     @Option(help: "Seconds in-flight requests may finish after Ctrl-C.")
     var grace = 10.0
 
+    @Option(help: ArgumentHelp(
+        "Spend at most this many USD in this run (e.g. 0.50).",
+        discussion: "Each job reserves its worst case for every attempt it may make before it starts; the run stops (exit 3) when the next job does not fit, the rest pending."))
+    var budget: String?
+
+    /// The budget in pico-USD, once validated.
+    var budgetPicoUSD: Int64? { budget.flatMap(Money.picoUSD(parsing:)) }
+
     func validate() throws {
         guard concurrency >= 1 else { throw ValidationError("--concurrency must be at least 1") }
         guard maxRetries >= 0 else { throw ValidationError("--max-retries must not be negative") }
         guard timeout > 0 else { throw ValidationError("--timeout must be positive") }
         guard grace >= 0 else { throw ValidationError("--grace must not be negative") }
+        if let budget {
+            guard let amount = Money.picoUSD(parsing: budget), amount > 0 else {
+                throw ValidationError("--budget must be a positive amount of USD written as a plain decimal, like 0.50 (got '\(budget)')")
+            }
+        }
     }
 
     /// Client settings for a run: the runner also retries truncated or malformed responses.
@@ -45,7 +58,7 @@ struct Run: AsyncParsableCommand {
         discussion: """
             Ctrl-C stops claiming, lets requests in flight finish for --grace seconds and puts the rest back to \
             pending (exit 130); a second Ctrl-C quits at once. A 401 or a 402 without Retry-After halts the run \
-            with the rest pending (exit 3).
+            with the rest pending (exit 3), and so does reaching --budget.
             """
     )
 
@@ -59,7 +72,10 @@ struct Run: AsyncParsableCommand {
             var configuration = options.clientConfiguration()
             runOptions.apply(to: &configuration)
             let client = try options.makeClient(configuration, logger: logger)
-            let code = try await BatchRun(store: store, client: client, configuration: runOptions.runnerConfiguration, logger: logger).execute()
+            var batchRun = BatchRun(store: store, client: client, configuration: runOptions.runnerConfiguration, logger: logger)
+            batchRun.budgetPicoUSD = runOptions.budgetPicoUSD
+            batchRun.attemptsPerJob = runOptions.maxRetries + 1
+            let code = try await batchRun.execute()
             if code != Exit.success { throw code }
         }
     }

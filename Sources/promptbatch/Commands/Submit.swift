@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import PromptBatchKit
 
 struct Submit: AsyncParsableCommand {
@@ -28,6 +29,9 @@ struct Submit: AsyncParsableCommand {
     @Flag(help: "Submit even if the same content was submitted before.")
     var force = false
 
+    @Flag(help: "Also print the batch's estimated cost (see `promptbatch estimate`).")
+    var estimate = false
+
     @Option(help: "Longest line accepted, in bytes.")
     var maxLineBytes = 10 * 1024 * 1024
 
@@ -38,13 +42,29 @@ struct Submit: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingFailures {
-            _ = options.makeLogger()
+            let logger = options.makeLogger()
             var submission = BatchSubmission(files: files, name: name, defaultModel: model)
             submission.maximumLineBytes = maxLineBytes
             submission.force = force
             let store = dryRun ? nil : try options.openStore()
+            var costEstimate = CostEstimate()
+            // Prices first, so the jobs are estimated as they stream past.
+            var prices: Estimate.Prices?
+            if estimate {
+                if let store {
+                    prices = try await Estimate.loadPrices(store: store, options: options, logger: logger)
+                } else if FileManager.default.fileExists(atPath: options.databasePath) {
+                    prices = try await Estimate.loadPrices(store: try options.openStore(), options: options, logger: logger)
+                } else {
+                    prices = Estimate.Prices(table: PriceTable(), unknownReason: "a dry run without a database has no cached /models list")
+                }
+            }
             let outcome = try submission.run(store: store) { problem in
                 Terminal.error(problem.description)
+            } onJob: { job in
+                if let prices {
+                    costEstimate.add(model: job.model, estimate: job.estimate ?? JobEstimate(requestBody: job.requestBody), prices: prices.table)
+                }
             }
             if outcome.problemCount > 0 {
                 throw Failure(.dataError, "\(outcome.problemCount) problem\(outcome.problemCount == 1 ? "" : "s") found; nothing was submitted")
@@ -57,6 +77,9 @@ struct Submit: AsyncParsableCommand {
                 Terminal.output("batch \(batchID): \(outcome.jobCount) jobs submitted\n")
             } else {
                 Terminal.output("dry run: \(outcome.jobCount) jobs valid, nothing submitted\n")
+            }
+            if let prices {
+                Terminal.output(Estimate.text(costEstimate, prices: prices, accuracy: EstimateAccuracy()))
             }
         }
     }

@@ -11,10 +11,18 @@ struct BatchRun {
     var client: OpenRouterClient
     var configuration: RunnerConfiguration
     var logger: Logger
+    /// `run --budget`, in pico-USD; nil for none.
+    var budgetPicoUSD: Int64?
+    /// Attempts per job the client may make (1 + retries): each is reserved under a budget.
+    var attemptsPerJob = 4
 
     /// Runs until the queue is drained, a fatal error halts it, or the user interrupts;
     /// prints the summary to stdout and returns the exit code the run deserves.
     func execute() async throws -> ExitCode {
+        var configuration = self.configuration
+        if let budgetPicoUSD {
+            configuration.budget = RunBudget(limitPicoUSD: budgetPicoUSD, attemptsPerJob: attemptsPerJob, prices: try await budgetPrices())
+        }
         let prices = (try? store.cachedPrices()) ?? [:]
         let handler = OpenRouterJobHandler(client: client, prices: prices)
         let runner = JobRunner(store: store, handler: handler, configuration: configuration, logger: logger)
@@ -39,6 +47,9 @@ struct BatchRun {
             "run: \(summary.succeeded) succeeded, \(summary.failed) failed, \(summary.attempts) attempts, "
                 + "\(summary.tokens.prompt + summary.tokens.completion) tokens, $\(Money.usdString(picoUSD: summary.costPicoUSD))\n"
         )
+        if let budget = summary.budget {
+            Terminal.output("budget $\(Money.usdString(picoUSD: budget.limitPicoUSD)): spent $\(Money.usdString(picoUSD: budget.spentPicoUSD)), $\(Money.usdString(picoUSD: budget.leftPicoUSD)) left\n")
+        }
         if let halt = summary.haltReason {
             Terminal.error("promptbatch: halted: \(halt.message); the remaining jobs are still pending")
             return Exit.halted
@@ -50,6 +61,42 @@ struct BatchRun {
         let counts = try store.counts(batchID: configuration.batchID)
         // Jobs still running belong to another live runner: they are not left behind.
         return counts.failed > 0 || counts.pending > 0 ? Exit.jobsFailed : Exit.success
+    }
+}
+
+extension BatchRun {
+    /// The prices a budget needs: the cached `/models` list, fetched first if there is none.
+    /// - Throws: A `halted` failure when the list cannot be fetched, or when a pending job in
+    ///   scope has no price or no completion limit (the budget could not bound it).
+    func budgetPrices() async throws -> PriceTable {
+        var prices = try store.priceTable()
+        if prices.entries.isEmpty {
+            do {
+                try store.saveModels(try await client.models(refresh: true))
+            } catch let error as OpenRouterError {
+                throw Failure(.halted, "halted: --budget needs prices, and /models could not be fetched: \(error); nothing was sent")
+            }
+            prices = try store.priceTable()
+        }
+        var unpriced: [String: Int] = [:]
+        var unbounded: [String: Int] = [:]
+        try store.forEachEstimate(batchID: configuration.batchID, pendingOnly: true) { job in
+            switch prices.attemptCost(model: job.model, estimate: job.estimate) {
+            case .unpriced: unpriced[job.model, default: 0] += 1
+            case .priced(_, nil, _): unbounded[job.model, default: 0] += 1
+            case .priced: break
+            }
+        }
+        func list(_ counts: [String: Int]) -> String {
+            counts.sorted { $0.key < $1.key }.map { "\($0.key) (\($0.value) job\($0.value == 1 ? "" : "s"))" }.joined(separator: ", ")
+        }
+        var problems: [String] = []
+        if !unpriced.isEmpty { problems.append("no known price for \(list(unpriced)) — `promptbatch models --refresh`") }
+        if !unbounded.isEmpty { problems.append("no max_tokens and no known completion limit for \(list(unbounded))") }
+        if !problems.isEmpty {
+            throw Failure(.halted, "halted: --budget cannot bound every pending job: \(problems.joined(separator: "; ")); nothing was sent, the jobs are still pending")
+        }
+        return prices
     }
 }
 
@@ -112,8 +159,9 @@ struct ProgressDisplay {
         let remaining = max(progress.total - progress.done, 0)
         let eta = rate > 0 ? Self.duration(Double(remaining) / rate) : "—"
         let tokens = progress.tokens.prompt + progress.tokens.completion
+        let budget = progress.budgetPicoUSD.map { " of $\(Money.usdString(picoUSD: $0)) budget" } ?? ""
         return "\(progress.done)/\(progress.total) done (\(progress.failed) failed), \(progress.inFlight) in flight, "
-            + String(format: "%.1f jobs/s", rate) + ", \(tokens) tokens, $\(Money.usdString(picoUSD: progress.costPicoUSD)), ETA \(eta)"
+            + String(format: "%.1f jobs/s", rate) + ", \(tokens) tokens, $\(Money.usdString(picoUSD: progress.costPicoUSD))\(budget), ETA \(eta)"
     }
 
     static func duration(_ seconds: Double) -> String {
