@@ -23,6 +23,9 @@ public struct TortureReport: Sendable, CustomStringConvertible {
     /// Requests the simulator received that no attempt row records: sent by a runner that died
     /// before recording them.
     public var unrecordedRequests = 0
+    /// Requests whose body never fully arrived (the runner died while sending it), so the
+    /// simulator could not tell whose they were; never billed.
+    public var incompleteRequests = 0
     /// The most unrecorded requests of any one job.
     public var maxUnrecordedPerJob = 0
     /// Attempts ended by the grace period of a SIGINT (recorded as `cancelled`).
@@ -38,7 +41,7 @@ public struct TortureReport: Sendable, CustomStringConvertible {
         var lines = [
             "torture \(mode.rawValue): \(jobs) jobs, \(interruptions.count) interruptions, \(processesStarted) processes, \(String(format: "%.1f", wallSeconds)) s",
             "  jobs: \(succeeded) succeeded, \(failed) failed for good, \(jobs - succeeded - failed) other",
-            "  requests: \(simulatorRequests) received by the simulator, \(recordedAttempts) recorded as attempts, \(unrecordedRequests) unrecorded (at most \(maxUnrecordedPerJob) for one job), \(cancelledAttempts) cancelled at the grace period",
+            "  requests: \(simulatorRequests) received by the simulator, \(recordedAttempts) recorded as attempts, \(unrecordedRequests) unrecorded (at most \(maxUnrecordedPerJob) for one job), \(incompleteRequests) cut off before their body arrived, \(cancelledAttempts) cancelled at the grace period",
             "  caught in flight per interruption: \(interruptions.map { String($0.caughtInFlight) }.joined(separator: " ")) (sum \(interruptions.reduce(0) { $0 + $1.caughtInFlight }))",
             "  faults injected: \(faultsInjected.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))",
             "  integrity_check: \(integrity.joined(separator: "; "))",

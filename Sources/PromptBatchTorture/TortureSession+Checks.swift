@@ -7,6 +7,7 @@ extension TortureSession {
         report.interruptions = interruptions
         report.processesStarted = processesStarted
         report.simulatorRequests = stats.chatRequests
+        report.incompleteRequests = stats.chatRequests - stats.byKey.values.reduce(0, +)
         report.faultsInjected = stats.byFault
         report.violations = violations
         if interruptions.count != configuration.interruptions {
