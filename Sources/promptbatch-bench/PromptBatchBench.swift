@@ -12,7 +12,7 @@ struct PromptBatchBench: AsyncParsableCommand {
         abstract: "Benchmarks promptbatch against the limits its work allows (see BENCHMARKS.md).")
 
     enum Section: String, ExpressibleByArgument, CaseIterable, Sendable {
-        case throughput, faults, cpu, streaming, ingest, report, memory, resume
+        case throughput, faults, adaptive, cpu, streaming, ingest, report, memory, resume
     }
 
     @Option(help: "Jobs per throughput run.") var jobs = 20_000
@@ -51,6 +51,7 @@ struct PromptBatchBench: AsyncParsableCommand {
         }
         if wanted.contains(.throughput) || wanted.contains(.cpu) { add(try await bench.throughput(includeCPU: wanted.contains(.cpu), onlyCPU: !wanted.contains(.throughput))) }
         if wanted.contains(.faults) { add(try await bench.throughputWithFaults()) }
+        if wanted.contains(.adaptive) { add(try await bench.adaptiveConcurrency()) }
         if wanted.contains(.streaming) { add(try await bench.streaming()) }
         if !wanted.isDisjoint(with: [.ingest, .report, .memory, .resume]) {
             add(try await bench.ingestion(measure: wanted.contains(.ingest)))
@@ -177,6 +178,38 @@ struct Bench: Sendable {
         return rows
     }
 
+    /// A simulator that admits K = 32 requests at a time and answers 429 (`Retry-After: 1`)
+    /// beyond, against `--concurrency 128`: goodput against K/L and the share of requests
+    /// wasted on 429s, adaptive and (for contrast) fixed.
+    func adaptiveConcurrency() async throws -> [Measurement] {
+        let admitted = 32
+        let latency = 100
+        let count = min(jobs, 8_000)
+        let template = try await template(count: count)
+        var rows: [Measurement] = []
+        for fixed in [false, true] {
+            let simulator = try await SimulatorProcess.start(
+                products: products, workDirectory: work, latencyMilliseconds: latency,
+                arguments: ["--max-in-flight", String(admitted), "--retry-after", "1"])
+            defer { simulator.child.signal(SIGTERM) }
+            let result = try await run(
+                template, copyTo: work + "/run.sqlite", simulator: simulator, concurrency: 128,
+                extra: ["--max-retries", "50"] + (fixed ? ["--fixed-concurrency"] : []))
+            let stats = try await simulator.stats(HTTPClient.shared)
+            let limit = Double(admitted) / (Double(latency) / 1000)
+            let ratio = result.jobsPerSecond / limit
+            let wasted = Double(stats.byStatus[429] ?? 0) / Double(max(stats.chatRequests, 1))
+            rows.append(Measurement(
+                section: "3 adaptive concurrency", name: "\(fixed ? "fixed" : "adaptive") C=128 vs K=\(admitted) admitted, L=100ms N=\(count)",
+                value: result.jobsPerSecond, unit: "jobs/s", reference: limit, referenceName: "K/L", ratio: ratio,
+                target: fixed ? nil : "≥ 0.90 of K/L, < 5% of requests 429", met: fixed ? nil : ratio >= 0.9 && wasted < 0.05,
+                runnerCPUSeconds: result.exit.cpuSeconds, simulatorCPUSeconds: result.simulatorCPU,
+                peakRSSMB: Double(result.exit.peakRSSBytes) / 1_048_576, wallSeconds: result.exit.wallSeconds,
+                note: String(format: "%.1f%% of %d requests answered 429", wasted * 100, stats.chatRequests)))
+        }
+        return rows
+    }
+
     /// 5% 500s and 2% 429s with `Retry-After: 1`, at L = 100 ms.
     func throughputWithFaults() async throws -> [Measurement] {
         let template = try await template(count: jobs)
@@ -187,7 +220,10 @@ struct Bench: Sendable {
         defer { simulator.child.signal(SIGTERM) }
         var rows: [Measurement] = []
         for concurrency in [64, 256] {
-            let result = try await run(template, copyTo: work + "/run.sqlite", simulator: simulator, concurrency: concurrency)
+            // These 429s are drawn at random, not caused by load: a fixed limit measures what
+            // retries cost (the adaptive limit would rightly slow down, see `adaptive`).
+            let result = try await run(
+                template, copyTo: work + "/run.sqlite", simulator: simulator, concurrency: concurrency, extra: ["--fixed-concurrency"])
             let limit = Double(concurrency) / (Double(latency) / 1000)
             // A slot is busy L per attempt, plus the wait before each retry: the client's backoff
             // after a 500 (1 s base + up to 50% jitter, mean 1.25 s) and Retry-After after a 429.

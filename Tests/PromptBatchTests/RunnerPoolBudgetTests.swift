@@ -111,6 +111,7 @@ import Testing
                     queue.append(contentsOf: ids.compactMap { byID[$0] })
                     queue.sort { $0.id > $1.id }
                 case .startGraceTimer, .cancelInFlight: break
+                case .wake: Issue.record("no rate limits, so no wake-ups")
                 case .finish: finished = true
                 }
             }

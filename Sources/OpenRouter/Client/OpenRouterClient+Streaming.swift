@@ -96,6 +96,7 @@ extension OpenRouterClient {
                 try await withDeadline(timeout, activity: nil) {
                     let response = try await client.execute(request, timeout: .nanoseconds(timeout.nanoseconds), logger: logger)
                     let facts = AttemptFacts(statusCode: Int(response.status.code), generationID: response.headers.first(name: "x-generation-id"))
+                    self.adaptConcurrency(statusCode: Int(response.status.code), sentAt: startedAt)
                     try await Self.throwIfFailed(response, facts: facts)
                     let contentType = response.headers.first(name: "content-type")?.lowercased() ?? ""
                     if !contentType.contains("event-stream") {

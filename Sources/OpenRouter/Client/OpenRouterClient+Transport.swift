@@ -40,12 +40,14 @@ extension OpenRouterClient {
             throw OpenRouterError(.cancelled, "cancelled while waiting for a free request slot")
         }
         defer { limiter.release() }
+        let sentAt = Date()
         let client = httpClient
         let logger = transportLogger
         return try await translatingErrors {
             try await withDeadline(timeout, activity: nil) {
                 let response = try await client.execute(request, timeout: .nanoseconds(timeout.nanoseconds), logger: logger)
                 let facts = AttemptFacts(statusCode: Int(response.status.code), generationID: response.headers.first(name: "x-generation-id"))
+                self.adaptConcurrency(statusCode: Int(response.status.code), sentAt: sentAt)
                 try await Self.throwIfFailed(response, facts: facts)
                 let contentType = response.headers.first(name: "content-type")?.lowercased() ?? "application/json"
                 guard contentType.contains("json") else {

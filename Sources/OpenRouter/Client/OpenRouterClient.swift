@@ -22,6 +22,8 @@ public final class OpenRouterClient: Sendable {
     let retryPolicy: RetryPolicy
     let sleep: @Sendable (Duration) async throws -> Void
     let modelsCache = Mutex<(models: [ModelInfo], expires: ContinuousClock.Instant)?>(nil)
+    /// Used only when ``OpenRouterConfiguration/adaptsConcurrency``.
+    let adaptive: Mutex<AdaptiveConcurrency>
 
     /// - Parameters:
     ///   - apiKey: the OpenRouter key; required.
@@ -46,6 +48,7 @@ public final class OpenRouterClient: Sendable {
         self.configuration = configuration
         self.httpClient = httpClient
         self.limiter = ConcurrencyLimiter(limit: configuration.maxConcurrentRequests)
+        self.adaptive = Mutex(AdaptiveConcurrency(maximum: configuration.maxConcurrentRequests))
         self.logger = logger
         self.retryPolicy = RetryPolicy(
             maxRetries: configuration.maxRetries,
@@ -65,6 +68,25 @@ public final class OpenRouterClient: Sendable {
         configuration.decompression = .enabled(limit: .ratio(50))
         return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }()
+
+    /// Requests that may be in flight now: ``OpenRouterConfiguration/maxConcurrentRequests``,
+    /// or less while an adaptive limit is backing off.
+    public var concurrencyLimit: Int {
+        configuration.adaptsConcurrency ? adaptive.withLock { $0.limit } : configuration.maxConcurrentRequests
+    }
+
+    /// Feeds an answer's status to the adaptive limit, if there is one. Called while the
+    /// request still holds its permit, so the others in flight are `held - 1`.
+    /// - Parameter sentAt: when the request got its permit and went out.
+    func adaptConcurrency(statusCode: Int, sentAt startedAt: Date) {
+        guard configuration.adaptsConcurrency else { return }
+        let inFlight = limiter.held - 1
+        let limit = adaptive.withLock { adaptive in
+            adaptive.observe(statusCode: statusCode, startedAt: startedAt, now: Date(), inFlight: inFlight)
+            return adaptive.limit
+        }
+        limiter.setLimit(limit)
+    }
 
     // MARK: - Chat
 

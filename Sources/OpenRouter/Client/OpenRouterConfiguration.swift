@@ -29,6 +29,9 @@ public struct OpenRouterConfiguration: Sendable {
     public var siteURL: String?
     /// Requests in flight at once through this client; more wait their turn. Default 5.
     public var maxConcurrentRequests: Int = 5
+    /// Lower the in-flight limit below ``maxConcurrentRequests`` when the server answers 429 or
+    /// 503, and raise it again while requests succeed (see ``AdaptiveConcurrency``). Default false.
+    public var adaptsConcurrency = false
     /// How long a `/models` answer is reused. Default 10 minutes.
     public var modelsCacheDuration: Duration = .seconds(600)
     /// Largest response body accepted, in bytes. Default 16 MiB.

@@ -1,18 +1,39 @@
 import Synchronization
 
 /// A counting semaphore for async code: at most `limit` holders at once, waiters served in
-/// arrival order, and a cancelled waiter leaves the queue at once.
+/// arrival order, and a cancelled waiter leaves the queue at once. The limit can change while
+/// permits are held (adaptive concurrency): a lower one takes effect as holders release.
 final class ConcurrencyLimiter: Sendable {
     private struct State {
-        var available: Int
+        var limit: Int
+        var held = 0
         var waiters: [(id: UInt64, continuation: CheckedContinuation<Void, any Error>)] = []
         var nextID: UInt64 = 0
+
+        var available: Int { limit - held }
     }
 
     private let state: Mutex<State>
 
     init(limit: Int) {
-        state = Mutex(State(available: limit))
+        state = Mutex(State(limit: max(limit, 1)))
+    }
+
+    /// Permits held right now.
+    var held: Int { state.withLock { $0.held } }
+
+    /// Changes the limit; waiters get the permits a higher one frees.
+    func setLimit(_ limit: Int) {
+        let woken = state.withLock { state in
+            state.limit = max(limit, 1)
+            var woken: [CheckedContinuation<Void, any Error>] = []
+            while state.available > 0, !state.waiters.isEmpty {
+                state.held += 1
+                woken.append(state.waiters.removeFirst().continuation)
+            }
+            return woken
+        }
+        woken.forEach { $0.resume() }
     }
 
     /// Runs `body` holding one permit.
@@ -25,7 +46,7 @@ final class ConcurrencyLimiter: Sendable {
     func acquire() async throws {
         let id: UInt64? = state.withLock { state in
             if state.available > 0 {
-                state.available -= 1
+                state.held += 1
                 return nil
             }
             state.nextID += 1
@@ -39,7 +60,7 @@ final class ConcurrencyLimiter: Sendable {
                 let decision: Decision = state.withLock { state in
                     if Task.isCancelled { return .cancelled }
                     if state.available > 0 {
-                        state.available -= 1
+                        state.held += 1
                         return .acquired
                     }
                     state.waiters.append((id, continuation))
@@ -61,10 +82,9 @@ final class ConcurrencyLimiter: Sendable {
 
     func release() {
         let next = state.withLock { state in
-            if state.waiters.isEmpty {
-                state.available += 1
-                return nil as CheckedContinuation<Void, any Error>?
-            }
+            state.held -= 1
+            guard state.available > 0, !state.waiters.isEmpty else { return nil as CheckedContinuation<Void, any Error>? }
+            state.held += 1
             return state.waiters.removeFirst().continuation
         }
         next?.resume()

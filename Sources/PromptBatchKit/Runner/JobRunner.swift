@@ -129,13 +129,16 @@ public final class JobRunner<Handler: JobHandler>: Sendable {
         case claimFailed(any Error)
         case stopRequested
         case graceExpired
+        case tick
         case ignored
     }
 
     private func drain(runnerID: String, writer: GroupCommitWriter) async -> RunnerPool {
         let configuration = self.configuration
         var pool = RunnerPool(
-            concurrency: max(configuration.concurrency, 1), chunkSize: configuration.claimChunkSize, budget: configuration.budget)
+            concurrency: max(configuration.concurrency, 1), chunkSize: configuration.claimChunkSize, budget: configuration.budget,
+            rateLimits: configuration.rateLimits)
+
         return await withTaskGroup(of: TaskResult.self, returning: RunnerPool.self) { group in
             let stopSignal = self.stopSignal
             group.addTask {
@@ -167,6 +170,11 @@ public final class JobRunner<Handler: JobHandler>: Sendable {
                             try? await Task.sleep(for: grace)
                             return .graceExpired
                         }
+                    case .wake(let delay):
+                        group.addTask {
+                            try? await Task.sleep(for: delay)
+                            return .tick
+                        }
                     case .cancelInFlight:
                         logger.notice("grace period over, cancelling in-flight jobs", metadata: ["jobs": "\(pool.inFlight)"])
                         group.cancelAll()
@@ -194,6 +202,7 @@ public final class JobRunner<Handler: JobHandler>: Sendable {
                 case .claimFailed(let error): actions += pool.handle(.claimFailed(error))
                 case .stopRequested: actions += pool.handle(.stopRequested)
                 case .graceExpired: actions += pool.handle(.graceExpired)
+                case .tick: actions += pool.handle(.tick)
                 case .ignored: break
                 }
             }

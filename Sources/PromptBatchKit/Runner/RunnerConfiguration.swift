@@ -13,6 +13,8 @@ public struct RunnerConfiguration: Sendable, Hashable {
     public var staleAfter: Duration
     /// A spending limit; nil (the default) for none. See ``RunBudget``.
     public var budget: RunBudget?
+    /// Requests and tokens per minute; nil (the default) for no limit. See ``RateLimits``.
+    public var rateLimits: RateLimits?
 
     public init(
         concurrency: Int = 5, batchID: Int64? = nil, grace: Duration = .seconds(10),

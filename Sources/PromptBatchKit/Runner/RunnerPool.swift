@@ -14,6 +14,8 @@ struct RunnerPool {
         case jobFinished(JobOutcome, jobID: Int64 = 0, costPicoUSD: Int64 = 0)
         case stopRequested
         case graceExpired
+        /// The wake-up asked for by ``Action/wake(after:)``.
+        case tick
     }
 
     enum Action: Equatable {
@@ -22,6 +24,8 @@ struct RunnerPool {
         case release([Int64])
         case startGraceTimer
         case cancelInFlight
+        /// Send ``Event/tick`` after this long: the next job waits for the rate limits.
+        case wake(after: Duration)
         case finish
     }
 
@@ -46,16 +50,23 @@ struct RunnerPool {
     private(set) var ledger: BudgetLedger?
     /// The run stopped because the next job's worst case did not fit.
     private(set) var budgetWasReached = false
+    private var rateLimiter: RateLimiter?
+    private var isWakeScheduled = false
 
-    init(concurrency: Int, chunkSize: Int, budget: RunBudget? = nil) {
+    init(
+        concurrency: Int, chunkSize: Int, budget: RunBudget? = nil, rateLimits: RateLimits? = nil,
+        now: ContinuousClock.Instant = .now
+    ) {
         precondition(concurrency > 0, "concurrency must be at least 1")
         self.concurrency = concurrency
         self.chunkSize = max(chunkSize, 1)
         self.budget = budget
         self.ledger = budget.map { BudgetLedger(limit: $0.limitPicoUSD) }
+        self.rateLimiter = rateLimits.map { RateLimiter($0, now: now) }
     }
 
-    mutating func handle(_ event: Event) -> [Action] {
+    /// - Parameter now: the time of the event, for the rate limits; defaults to now.
+    mutating func handle(_ event: Event, now: ContinuousClock.Instant = .now) -> [Action] {
         var actions: [Action] = []
         switch event {
         case .started(let stopAlreadyRequested):
@@ -87,8 +98,10 @@ struct RunnerPool {
             stop(interrupted: true, into: &actions)
         case .graceExpired:
             if inFlight > 0 { actions.append(.cancelInFlight) }
+        case .tick:
+            isWakeScheduled = false
         }
-        schedule(into: &actions)
+        schedule(now: now, into: &actions)
         return actions
     }
 
@@ -111,10 +124,23 @@ struct RunnerPool {
         }
     }
 
-    private mutating func schedule(into actions: inout [Action]) {
+    private mutating func schedule(now: ContinuousClock.Instant, into actions: inout [Action]) {
         guard !isFinished else { return }
         if !isStopping {
-            while inFlight < concurrency, let job = buffer.last, admit(job, into: &actions) {
+            while inFlight < concurrency, let job = buffer.last {
+                if var limiter = rateLimiter {
+                    let wait = limiter.wait(for: job, now: now)
+                    rateLimiter = limiter
+                    if wait > .zero {
+                        if !isWakeScheduled {
+                            isWakeScheduled = true
+                            actions.append(.wake(after: wait))
+                        }
+                        break
+                    }
+                }
+                guard admit(job, into: &actions) else { break }
+                rateLimiter?.take(for: job, now: now)
                 buffer.removeLast()
                 inFlight += 1
                 actions.append(.start(job))

@@ -23,6 +23,17 @@ struct RunOptions: ParsableArguments {
         discussion: "Each job reserves its worst case for every attempt it may make before it starts; the run stops (exit 3) when the next job does not fit, the rest pending."))
     var budget: String?
 
+    @Option(help: ArgumentHelp("Start at most this many requests per minute.", valueName: "N"))
+    var rpm: Int?
+
+    @Option(help: ArgumentHelp(
+        "Start at most this many estimated tokens per minute.",
+        discussion: "A job counts its estimated prompt tokens plus its max_tokens, as providers count it.", valueName: "N"))
+    var tpm: Int?
+
+    @Flag(help: "Keep --concurrency even when the provider answers 429 or 503 (by default the in-flight limit drops and recovers).")
+    var fixedConcurrency = false
+
     /// The budget in pico-USD, once validated.
     var budgetPicoUSD: Int64? { budget.flatMap(Money.picoUSD(parsing:)) }
 
@@ -31,6 +42,8 @@ struct RunOptions: ParsableArguments {
         guard maxRetries >= 0 else { throw ValidationError("--max-retries must not be negative") }
         guard timeout > 0 else { throw ValidationError("--timeout must be positive") }
         guard grace >= 0 else { throw ValidationError("--grace must not be negative") }
+        guard rpm.map({ $0 >= 1 }) ?? true else { throw ValidationError("--rpm must be at least 1") }
+        guard tpm.map({ $0 >= 1 }) ?? true else { throw ValidationError("--tpm must be at least 1") }
         if let budget {
             guard let amount = Money.picoUSD(parsing: budget), amount > 0 else {
                 throw ValidationError("--budget must be a positive amount of USD written as a plain decimal, like 0.50 (got '\(budget)')")
@@ -45,10 +58,15 @@ struct RunOptions: ParsableArguments {
         configuration.timeout = .milliseconds(Int64(timeout * 1000))
         configuration.streamIdleTimeout = min(configuration.streamIdleTimeout, configuration.timeout)
         configuration.retriesInvalidResponses = true
+        configuration.adaptsConcurrency = !fixedConcurrency
     }
 
     var runnerConfiguration: RunnerConfiguration {
-        RunnerConfiguration(concurrency: concurrency, batchID: batch, grace: .milliseconds(Int64(grace * 1000)))
+        var configuration = RunnerConfiguration(concurrency: concurrency, batchID: batch, grace: .milliseconds(Int64(grace * 1000)))
+        if rpm != nil || tpm != nil {
+            configuration.rateLimits = RateLimits(requestsPerMinute: rpm, tokensPerMinute: tpm)
+        }
+        return configuration
     }
 }
 

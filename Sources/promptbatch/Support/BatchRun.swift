@@ -27,7 +27,8 @@ struct BatchRun {
         let handler = OpenRouterJobHandler(client: client, prices: prices)
         let runner = JobRunner(store: store, handler: handler, configuration: configuration, logger: logger)
         let interrupts = InterruptHandler(grace: configuration.grace) { runner.requestStop() }
-        let progress = Task { await ProgressDisplay().show { runner.progress } }
+        let client = self.client
+        let progress = Task { await ProgressDisplay().show { (runner.progress, client.concurrencyLimit) } }
         let summary: RunSummary
         do {
             summary = try await runner.run()
@@ -136,14 +137,16 @@ final class InterruptHandler {
 /// The live progress line on stderr: redrawn on a terminal, a plain line every 10 s otherwise.
 /// Nothing goes to stdout.
 struct ProgressDisplay {
-    func show(_ read: @Sendable () -> RunProgress) async {
+    /// - Parameter read: the run's progress and the client's in-flight limit now.
+    func show(_ read: @Sendable () -> (RunProgress, Int)) async {
         let isTerminal = Terminal.isStandardErrorATerminal
         let interval: Duration = isTerminal ? .milliseconds(250) : .seconds(10)
         let start = ContinuousClock.now
         while !Task.isCancelled {
             try? await Task.sleep(for: interval)
             if Task.isCancelled { break }
-            let line = Self.render(read(), elapsed: ContinuousClock.now - start)
+            let (progress, limit) = read()
+            let line = Self.render(progress, limit: limit, elapsed: ContinuousClock.now - start)
             if isTerminal {
                 FileHandle.standardError.write(Data("\r\u{1B}[K\(line)".utf8))
             } else {
@@ -153,14 +156,14 @@ struct ProgressDisplay {
         if isTerminal { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
     }
 
-    static func render(_ progress: RunProgress, elapsed: Duration) -> String {
+    static func render(_ progress: RunProgress, limit: Int, elapsed: Duration) -> String {
         let seconds = max(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18, 0.001)
         let rate = Double(progress.done) / seconds
         let remaining = max(progress.total - progress.done, 0)
         let eta = rate > 0 ? Self.duration(Double(remaining) / rate) : "—"
         let tokens = progress.tokens.prompt + progress.tokens.completion
         let budget = progress.budgetPicoUSD.map { " of $\(Money.usdString(picoUSD: $0)) budget" } ?? ""
-        return "\(progress.done)/\(progress.total) done (\(progress.failed) failed), \(progress.inFlight) in flight, "
+        return "\(progress.done)/\(progress.total) done (\(progress.failed) failed), \(progress.inFlight) in flight (limit \(limit)), "
             + String(format: "%.1f jobs/s", rate) + ", \(tokens) tokens, $\(Money.usdString(picoUSD: progress.costPicoUSD))\(budget), ETA \(eta)"
     }
 
