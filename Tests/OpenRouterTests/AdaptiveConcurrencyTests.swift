@@ -11,27 +11,27 @@ import Testing
     @Test func a429IsAMeasurementAndCutsTheLimitOncePerRoundTrip() {
         var limit = AdaptiveConcurrency(maximum: 20)
         #expect(limit.limit == 20)
-        // Refused with 19 others in flight: at most 19, then the cut, to 17.1.
+        // Refused with 19 others in flight: at most 19, then the cut by at least one, to 18.
         limit.observe(statusCode: 429, startedAt: start, now: start + 0.1, inFlight: 19)
-        #expect(limit.limit == 17)
+        #expect(limit.limit == 18)
         // Sent before that cut: no second cut, but still a measurement.
         limit.observe(statusCode: 429, startedAt: start + 0.05, now: start + 0.12, inFlight: 15)
         #expect(limit.limit == 15)
         limit.observe(statusCode: 503, startedAt: start, now: start + 0.13, inFlight: 16)
         #expect(limit.limit == 15)
-        // Sent after it and still refused: cut again (14 measured, × 0.9).
+        // Sent after it and still refused: cut again (14 measured, less one).
         limit.observe(statusCode: 503, startedAt: start + 0.11, now: start + 0.2, inFlight: 14)
-        #expect(limit.limit == 12)
-        // A round trip of successes adds about one.
-        for index in 0..<12 {
+        #expect(limit.limit == 13)
+        // Twenty successes add about one and a half.
+        for index in 0..<20 {
             limit.observe(statusCode: 200, startedAt: start + 0.3, now: start + 0.4 + Double(index) / 100, inFlight: 11)
         }
-        #expect(limit.limit == 13)
+        #expect(limit.limit == 14)
         // Other failures say nothing of capacity.
         for status in [nil, 400, 500, 502] as [Int?] {
             limit.observe(statusCode: status, startedAt: start + 1, now: start + 1.1, inFlight: 0)
         }
-        #expect(limit.limit == 13)
+        #expect(limit.limit == 14)
     }
 
     @Test func theLimitStaysWithinOneAndTheMaximum() {

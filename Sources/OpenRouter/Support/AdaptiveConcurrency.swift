@@ -14,8 +14,8 @@ import Foundation
 /// A value type with no clock or I/O: the client feeds it every attempt's end.
 public struct AdaptiveConcurrency: Sendable, Hashable {
     public let maximum: Int
-    /// What the limit is multiplied by, once per round trip, on a 429 or 503. Default 0.9.
-    public var backoffRatio = 0.9
+    /// What the limit is multiplied by, once per round trip, on a 429 or 503. Default 0.95.
+    public var backoffRatio = 0.95
     private var window: Double
     private var lastCut: Date?
 
