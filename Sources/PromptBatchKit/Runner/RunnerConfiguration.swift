@@ -13,6 +13,9 @@ public struct RunnerConfiguration: Sendable, Hashable {
     public var staleAfter: Duration
     /// A spending limit; nil (the default) for none. See ``RunBudget``.
     public var budget: RunBudget?
+    /// Answer jobs from earlier results where this allows; nil (the default) never does.
+    /// See ``ResponseCachePolicy``.
+    public var cache: ResponseCachePolicy?
 
     public init(
         concurrency: Int = 5, batchID: Int64? = nil, grace: Duration = .seconds(10),

@@ -23,6 +23,21 @@ struct RunOptions: ParsableArguments {
         discussion: "Each job reserves its worst case for every attempt it may make before it starts; the run stops (exit 3) when the next job does not fit, the rest pending."))
     var budget: String?
 
+    @Flag(help: ArgumentHelp(
+        "Answer jobs whose request matches an earlier successful one from its result, without sending them (env PROMPTBATCH_CACHE=1).",
+        discussion: "Only requests with temperature 0 unless --cache-nondeterministic. A cached job costs nothing; its cost_source is 'cached'."))
+    var cache = false
+
+    @Flag(help: "With --cache, also reuse results of requests without temperature 0 (their answers would differ if sent again).")
+    var cacheNondeterministic = false
+
+    /// The cache policy: `--cache` (or `PROMPTBATCH_CACHE=1`); nil for none.
+    var cachePolicy: ResponseCachePolicy? {
+        let fromEnvironment = ["1", "true", "yes"].contains(GlobalOptions.environment["PROMPTBATCH_CACHE"]?.lowercased() ?? "")
+        guard cache || cacheNondeterministic || fromEnvironment else { return nil }
+        return ResponseCachePolicy(includesNondeterministic: cacheNondeterministic)
+    }
+
     /// The budget in pico-USD, once validated.
     var budgetPicoUSD: Int64? { budget.flatMap(Money.picoUSD(parsing:)) }
 
@@ -48,7 +63,9 @@ struct RunOptions: ParsableArguments {
     }
 
     var runnerConfiguration: RunnerConfiguration {
-        RunnerConfiguration(concurrency: concurrency, batchID: batch, grace: .milliseconds(Int64(grace * 1000)))
+        var configuration = RunnerConfiguration(concurrency: concurrency, batchID: batch, grace: .milliseconds(Int64(grace * 1000)))
+        configuration.cache = cachePolicy
+        return configuration
     }
 }
 
