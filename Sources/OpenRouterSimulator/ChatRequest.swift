@@ -8,6 +8,10 @@ struct ChatRequest: Decodable, Sendable {
     }
 
     var model: String?
+    /// OpenRouter's fallback list: tried in order after `model`.
+    var models: [String]?
+    /// Provider routing preferences; the simulator looks only at `order`.
+    var provider: JSONValue?
     var messages: [Message]?
     var maxTokens: Int?
     var stream: Bool?
@@ -17,7 +21,7 @@ struct ChatRequest: Decodable, Sendable {
     var sim: SimDirective?
 
     enum CodingKeys: String, CodingKey {
-        case model, messages, stream, tools, sim
+        case model, models, provider, messages, stream, tools, sim
         case maxTokens = "max_tokens"
         case responseFormat = "response_format"
         case toolChoice = "tool_choice"

@@ -10,6 +10,7 @@ struct GenerationRecord: Sendable {
     var finishReason: String?
     var created: Int
     var streamed: Bool
+    var providerName = "SimProvider"
 
     func jsonText(id: String) -> String {
         var out = "{\"data\":{\"id\":"
@@ -19,7 +20,8 @@ struct GenerationRecord: Sendable {
         out += ",\"total_cost\":" + JSONText.decimalLiteral(cost)
         out += ",\"tokens_prompt\":\(promptTokens),\"tokens_completion\":\(completionTokens)"
         out += ",\"native_tokens_prompt\":\(promptTokens),\"native_tokens_completion\":\(completionTokens)"
-        out += ",\"native_tokens_reasoning\":0,\"native_tokens_cached\":0,\"provider_name\":\"SimProvider\""
+        out += ",\"native_tokens_reasoning\":0,\"native_tokens_cached\":0,\"provider_name\":"
+        JSONText.appendString(providerName, to: &out)
         out += ",\"latency\":\(latencyMs),\"finish_reason\":"
         if let finishReason { JSONText.appendString(finishReason, to: &out) } else { out += "null" }
         let date = Date(timeIntervalSince1970: TimeInterval(created))

@@ -43,9 +43,15 @@ extension OpenRouterSimulator {
         } catch {
             return badRequest("Invalid JSON in request body", generationID: generationID)
         }
-        guard let modelID = chat.model, !modelID.isEmpty else {
+        guard let requestedModel = chat.model, !requestedModel.isEmpty else {
             return badRequest("model is required", generationID: generationID)
         }
+        // With a `models` fallback list, the first of `model` and then `models` that the
+        // catalogue knows answers (as OpenRouter falls back past an unavailable model).
+        let candidates = [requestedModel] + (chat.models ?? [])
+        let modelID = chat.models?.isEmpty == false
+            ? candidates.first(where: { id in configuration.models.contains { $0.id == id } }) ?? requestedModel
+            : requestedModel
         guard let messages = chat.messages, !messages.isEmpty else {
             return badRequest("messages must be a non-empty array", generationID: generationID)
         }
@@ -73,18 +79,20 @@ extension OpenRouterSimulator {
                 authorization: authorization, generationID: generationID)
         }
 
-        let completion: SimulatedCompletion
+        var completion: SimulatedCompletion
         switch makeCompletion(chat, messages: messages, model: modelID, lastUserText: lastUserText, fault: fault, id: generationID) {
         case .success(let value): completion = value
         case .failure(let failure): return failure.response
         }
+        if let first = chat.provider?["order"]?.arrayValue?.first?.stringValue { completion.provider = first }
         // Recorded before sending: OpenRouter bills a generation even if the client goes away.
         state.record(
             GenerationRecord(
                 model: completion.model, cost: completion.cost, promptTokens: completion.promptTokens,
                 completionTokens: completion.completionTokens, latencyMs: Int(latency.components.seconds * 1000)
                     + Int(latency.components.attoseconds / 1_000_000_000_000_000),
-                finishReason: completion.finishReason, created: completion.created, streamed: streamed),
+                finishReason: completion.finishReason, created: completion.created, streamed: streamed,
+                providerName: completion.provider),
             id: generationID)
 
         switch fault {

@@ -18,6 +18,8 @@ struct SimulatedCompletion: Sendable {
     var promptTokens: Int
     var completionTokens: Int
     var cost: Decimal
+    /// The provider named in the response: the first of the request's `provider.order`, else `SimProvider`.
+    var provider = "SimProvider"
 }
 
 /// The OpenRouter error object used for provider errors inside 200 responses.
@@ -86,7 +88,9 @@ struct CompletionRenderer {
     private func header(object: String) -> String {
         var out = "{\"id\":"
         JSONText.appendString(completion.id, to: &out)
-        out += ",\"provider\":\"SimProvider\",\"model\":"
+        out += ",\"provider\":"
+        JSONText.appendString(completion.provider, to: &out)
+        out += ",\"model\":"
         JSONText.appendString(completion.model, to: &out)
         out += ",\"object\":\"\(object)\",\"created\":\(completion.created)"
         return out
@@ -148,7 +152,7 @@ struct CompletionRenderer {
             events.append(
                 event(
                     "{\"id\":" + JSONText.quoted(completion.id) + ",\"object\":\"chat.completion.chunk\",\"created\":\(completion.created)"
-                        + ",\"model\":" + JSONText.quoted(completion.model) + ",\"provider\":\"SimProvider\""
+                        + ",\"model\":" + JSONText.quoted(completion.model) + ",\"provider\":" + JSONText.quoted(completion.provider)
                         + ",\"error\":{\"code\":502,\"message\":\"Provider disconnected\",\"metadata\":{\"error_type\":\"provider_unavailable\"}}"
                         + ",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"\"},\"finish_reason\":\"error\"}]}"))
             return events

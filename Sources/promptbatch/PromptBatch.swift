@@ -10,6 +10,6 @@ struct PromptBatch: AsyncParsableCommand {
             (bad key, out of credits) · 64 usage · 65 bad input data · 78 configuration · 130 interrupted.
             """,
         version: "0.1.0",
-        subcommands: [Submit.self, Estimate.self, Run.self, Resume.self, Status.self, Retry.self, Cancel.self, Report.self, Export.self, Models.self, Chat.self, Demo.self]
+        subcommands: [Submit.self, Estimate.self, Run.self, Resume.self, Status.self, Reconcile.self, Retry.self, Cancel.self, Report.self, Export.self, Models.self, Chat.self, Demo.self]
     )
 }

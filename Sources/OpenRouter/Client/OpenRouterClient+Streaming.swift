@@ -37,7 +37,15 @@ extension OpenRouterClient {
 
     /// Streams a completion and folds it into a ``ChatResponse``, retrying the whole stream
     /// when it fails in a retryable way (nothing has reached the caller yet).
-    public func chatStreamCollected(_ request: ChatRequest, onAttempt: (@Sendable (AttemptReport) -> Void)? = nil) async throws(OpenRouterError) -> ChatResponse {
+    /// - Parameters:
+    ///   - onAttempt: called once per HTTP attempt as it ends.
+    ///   - onStreamOpened: called when an attempt's stream starts (status 200, headers in), with
+    ///     its generation id, before any of its body is read; default none. The attempt's
+    ///     `onAttempt` report follows unless the process dies first.
+    public func chatStreamCollected(
+        _ request: ChatRequest, onAttempt: (@Sendable (AttemptReport) -> Void)? = nil,
+        onStreamOpened: (@Sendable (_ generationID: String?) -> Void)? = nil
+    ) async throws(OpenRouterError) -> ChatResponse {
         try request.validate(defaultModel: configuration.defaultModel)
         var request = request
         request.stream = true
@@ -46,6 +54,7 @@ extension OpenRouterClient {
         let finalCheck = contentCheck(for: request)
         return try await withRetries(model: model, onAttempt: onAttempt) { () async throws(OpenRouterError) -> (ChatResponse, AttemptFacts) in
             let stream = try await self.openStream(body: body, finalCheck: finalCheck, onFinish: nil)
+            onStreamOpened?(stream.generationID)
             do throws(OpenRouterError) {
                 return (try await stream.collect(), AttemptFacts(statusCode: 200, generationID: stream.generationID))
             } catch {

@@ -58,6 +58,18 @@ public struct JSONNumber: Sendable, Hashable, CustomStringConvertible {
         return l == r
     }
 
+    /// The number in one spelling per value, for hashing requests: the sign, the significant
+    /// digits and `e` with the power of ten of the last digit when it is not 0 (`1.50` and `15e-1`
+    /// are `15e-1`; `100` is `1e2`; `-0` is `0`). The literal itself when it is not valid JSON.
+    public var canonicalLiteral: String {
+        guard let decimal = ExactDecimal(literal) else { return literal }
+        if decimal.digits.isEmpty { return "0" }
+        var text = decimal.isNegative ? "-" : ""
+        text += String(decoding: decimal.digits, as: UTF8.self)
+        if decimal.exponent != 0 { text += "e\(decimal.exponent)" }
+        return text
+    }
+
     public func hash(into hasher: inout Hasher) {
         if let decimal = ExactDecimal(literal) {
             hasher.combine(decimal)

@@ -39,8 +39,16 @@ public struct OpenRouterJobHandler: JobHandler {
         }
         let result: Result<ChatResponse, OpenRouterError>
         do {
+            // A stream's attempt is written as soon as it starts, with its generation id: if this
+            // process dies mid-stream, `reconcile` can still find what it cost.
+            let onStreamOpened: @Sendable (String?) -> Void = { generationID in
+                guard let generationID else { return }
+                var open = AttemptRecord(startedAt: Date(), statusCode: 200, generationID: generationID)
+                open.isOpen = true
+                recordAttempt(open)
+            }
             let response = job.isStream
-                ? try await client.chatStreamCollected(request, onAttempt: onAttempt)
+                ? try await client.chatStreamCollected(request, onAttempt: onAttempt, onStreamOpened: onStreamOpened)
                 : try await client.chat(request, onAttempt: onAttempt)
             result = .success(response)
         } catch {

@@ -17,8 +17,8 @@ final class GroupCommitWriter: Sendable {
     }
 
     private enum Reply: Sendable {
-        case claimed([ClaimedJob])
-        case recorded(TokenUsage?, costPicoUSD: Int64)
+        case claimed([ClaimedJob], cached: Int)
+        case recorded(TokenUsage?, costPicoUSD: Int64, isNewAttempt: Bool)
         case completed(JobOutcome, applied: Bool)
         case released
     }
@@ -38,10 +38,13 @@ final class GroupCommitWriter: Sendable {
     private let runnerID: String
     private let progress: LockedBox<RunProgress>
     private let logger: Logger
+    /// Claims answer jobs from the cache under this policy; nil: never.
+    private let cache: ResponseCachePolicy?
     private let queue = LockedBox(QueueState())
     private let firstErrorBox = LockedBox<(any Error)?>(nil)
 
-    init(dbPool: DatabasePool, runnerID: String, progress: LockedBox<RunProgress>, logger: Logger) {
+    init(dbPool: DatabasePool, runnerID: String, progress: LockedBox<RunProgress>, logger: Logger, cache: ResponseCachePolicy? = nil) {
+        self.cache = cache
         self.dbPool = dbPool
         self.runnerID = runnerID
         self.progress = progress
@@ -111,10 +114,11 @@ final class GroupCommitWriter: Sendable {
     private func commit(_ group: [Queued]) async {
         let requests = group.map(\.request)
         let runnerID = self.runnerID
+        let cache = self.cache
         do {
             let replies = try await dbPool.write { db in
                 let now = Date()
-                return try requests.map { try Self.apply($0, db: db, runnerID: runnerID, now: now) }
+                return try requests.map { try Self.apply($0, db: db, runnerID: runnerID, now: now, cache: cache) }
             }
             deliver(replies, to: group)
         } catch where group.count > 1 {
@@ -134,13 +138,14 @@ final class GroupCommitWriter: Sendable {
         JobStore.storageFailureDescription(error) ?? "\(error)".split(whereSeparator: \.isNewline).joined(separator: " ")
     }
 
-    private static func apply(_ request: Request, db: Database, runnerID: String, now: Date) throws -> Reply {
+    private static func apply(_ request: Request, db: Database, runnerID: String, now: Date, cache: ResponseCachePolicy?) throws -> Reply {
         switch request {
         case .claim(let limit, let batchID):
-            return .claimed(try JobStore.claimJobs(db, limit: limit, runnerID: runnerID, batchID: batchID, now: now))
+            let (jobs, cached) = try JobStore.claimJobs(db, limit: limit, runnerID: runnerID, batchID: batchID, now: now, cache: cache)
+            return .claimed(jobs, cached: cached)
         case .attempt(let jobID, let attempt):
-            try JobStore.recordAttempt(db, jobID: jobID, attempt, runnerID: runnerID)
-            return .recorded(attempt.usage, costPicoUSD: attempt.costPicoUSD ?? 0)
+            let isNew = try JobStore.recordAttempt(db, jobID: jobID, attempt, runnerID: runnerID)
+            return .recorded(attempt.usage, costPicoUSD: attempt.costPicoUSD ?? 0, isNewAttempt: isNew)
         case .complete(let jobID, let outcome):
             let applied = try JobStore.complete(db, jobID: jobID, outcome: outcome, runnerID: runnerID, now: now)
             return .completed(outcome, applied: applied)
@@ -154,10 +159,12 @@ final class GroupCommitWriter: Sendable {
         var delta = RunProgress()
         for (reply, item) in zip(replies, group) {
             switch reply {
-            case .claimed(let jobs):
+            case .claimed(let jobs, let cached):
+                delta.succeeded += cached
+                delta.cached += cached
                 item.claimContinuation?.resume(returning: jobs)
-            case .recorded(let usage, let cost):
-                delta.attempts += 1
+            case .recorded(let usage, let cost, let isNew):
+                if isNew { delta.attempts += 1 }
                 if let usage { delta.tokens += usage }
                 delta.costPicoUSD = Money.adding(delta.costPicoUSD, cost)
             case .completed(let outcome, let applied):
@@ -176,6 +183,7 @@ final class GroupCommitWriter: Sendable {
         }
         progress.withLock { progress in
             progress.succeeded += delta.succeeded
+            progress.cached += delta.cached
             progress.failed += delta.failed
             progress.released += delta.released
             progress.attempts += delta.attempts

@@ -73,7 +73,7 @@ public final class JobRunner<Handler: JobHandler>: Sendable {
         var logger = self.logger
         logger[metadataKey: "runner"] = "\(runnerID)"
 
-        let writer = GroupCommitWriter(dbPool: dbPool, runnerID: runnerID, progress: progressBox, logger: logger)
+        let writer = GroupCommitWriter(dbPool: dbPool, runnerID: runnerID, progress: progressBox, logger: logger, cache: configuration.cache)
         let writerTask = Task { await writer.run() }
         let heartbeatTask = Task { [logger] in
             while true {

@@ -6,6 +6,8 @@ public struct RunProgress: Sendable, Hashable {
     public var total = 0
     public var succeeded = 0
     public var failed = 0
+    /// Of `succeeded`, the jobs answered from the cache (`run --cache`), with no request.
+    public var cached = 0
     /// Jobs this run started and handed back to `pending` (stop, fatal outcome).
     public var released = 0
     /// Jobs being handled right now.

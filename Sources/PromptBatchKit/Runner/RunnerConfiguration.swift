@@ -15,6 +15,9 @@ public struct RunnerConfiguration: Sendable, Hashable {
     public var budget: RunBudget?
     /// Requests and tokens per minute; nil (the default) for no limit. See ``RateLimits``.
     public var rateLimits: RateLimits?
+    /// Answer jobs from earlier results where this allows; nil (the default) never does.
+    /// See ``ResponseCachePolicy``.
+    public var cache: ResponseCachePolicy?
 
     public init(
         concurrency: Int = 5, batchID: Int64? = nil, grace: Duration = .seconds(10),

@@ -16,7 +16,7 @@ extension JobStore {
     /// Inserts the attempt and, in the same transaction, adds one to the job's attempts and
     /// its tokens and cost to the job's totals.
     public func recordAttempt(jobID: Int64, _ attempt: AttemptRecord, runnerID: String) throws {
-        try dbPool.write { db in try Self.recordAttempt(db, jobID: jobID, attempt, runnerID: runnerID) }
+        _ = try dbPool.write { db in try Self.recordAttempt(db, jobID: jobID, attempt, runnerID: runnerID) }
     }
 
     /// Finishes a job, but only if it is still `running` and owned by `runnerID` (a runner
@@ -37,6 +37,33 @@ extension JobStore {
 
 // The statements themselves, shared by the methods above and the runner's group-commit writer.
 extension JobStore {
+    /// Claims like ``claimJobs(_:limit:runnerID:batchID:now:)``, but first answers each claimed
+    /// job from the cache when `cache` allows, and claims again for those, so a claim still
+    /// comes back short only when nothing more is pending.
+    /// - Returns: The jobs to run, and how many more were claimed and answered from the cache.
+    static func claimJobs(
+        _ db: Database, limit: Int, runnerID: String, batchID: Int64?, now: Date, cache: ResponseCachePolicy?
+    ) throws -> (jobs: [ClaimedJob], cached: Int) {
+        guard let cache else {
+            return (try claimJobs(db, limit: limit, runnerID: runnerID, batchID: batchID, now: now), 0)
+        }
+        var jobs: [ClaimedJob] = []
+        var cached = 0
+        while jobs.count < limit {
+            let wanted = limit - jobs.count
+            let claimed = try claimJobs(db, limit: wanted, runnerID: runnerID, batchID: batchID, now: now)
+            for job in claimed {
+                if try answerFromCache(db, job: job, policy: cache, now: now) {
+                    cached += 1
+                } else {
+                    jobs.append(job)
+                }
+            }
+            if claimed.count < wanted { break }
+        }
+        return (jobs, cached)
+    }
+
     static func claimJobs(_ db: Database, limit: Int, runnerID: String, batchID: Int64?, now: Date) throws -> [ClaimedJob] {
         guard limit > 0 else { return [] }
         // Ordering by (batch_id, id) walks the jobs_by_state index; ORDER BY id alone would
@@ -67,39 +94,71 @@ extension JobStore {
         return jobs
     }
 
-    static func recordAttempt(_ db: Database, jobID: Int64, _ attempt: AttemptRecord, runnerID: String) throws {
+    /// - Returns: Whether this was a new attempt (false: it completed the open row of the same
+    ///   generation id, written when its stream started).
+    @discardableResult
+    static func recordAttempt(_ db: Database, jobID: Int64, _ attempt: AttemptRecord, runnerID: String) throws -> Bool {
         let usage = attempt.usage
-        let insert = try db.cachedStatement(sql: """
-            INSERT INTO attempts (job_id, runner_id, started_at, latency_ms, status_code, error_category,
-              error_message, generation_id, prompt_tokens, completion_tokens, reasoning_tokens, cached_tokens,
-              cost_picousd, cost_source)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """)
-        insert.setUncheckedArguments([
+        let arguments: StatementArguments = [
             jobID, runnerID, attempt.startedAt.millisecondsSince1970, attempt.latency?.milliseconds,
             attempt.statusCode, attempt.errorCategory, attempt.errorMessage, attempt.generationID,
             usage?.prompt, usage?.completion, usage?.reasoning, usage?.cached,
-            attempt.costPicoUSD, attempt.costSource,
-        ])
-        try insert.execute()
-        // A job whose attempts mix cost sources is only as good as its worst: 'estimated'.
-        // Its cost saturates (an integer overflow in SQLite's `+` yields a REAL, which MIN caps).
+            attempt.costPicoUSD, attempt.costSource, attempt.isOpen,
+        ]
+        var isNew = true
+        if !attempt.isOpen, attempt.generationID != nil {
+            // An open row holds no tokens or cost, so completing it adds only this record's.
+            let close = try db.cachedStatement(sql: """
+                UPDATE attempts SET runner_id = ?2, started_at = ?3, latency_ms = ?4, status_code = ?5,
+                  error_category = ?6, error_message = ?7, prompt_tokens = ?9, completion_tokens = ?10,
+                  reasoning_tokens = ?11, cached_tokens = ?12, cost_picousd = ?13, cost_source = ?14, is_open = ?15
+                WHERE id = (SELECT id FROM attempts WHERE job_id = ?1 AND generation_id = ?8 AND is_open = 1
+                  AND cost_picousd IS NULL ORDER BY id DESC LIMIT 1)
+                """)
+            close.setUncheckedArguments(arguments)
+            try close.execute()
+            isNew = db.changesCount == 0
+        }
+        if isNew {
+            let insert = try db.cachedStatement(sql: """
+                INSERT INTO attempts (job_id, runner_id, started_at, latency_ms, status_code, error_category,
+                  error_message, generation_id, prompt_tokens, completion_tokens, reasoning_tokens, cached_tokens,
+                  cost_picousd, cost_source, is_open)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+            insert.setUncheckedArguments(arguments)
+            try insert.execute()
+        }
+        // A job's cost source is its attempts' worst: 'estimated', then 'reconciled' (reported
+        // later), then 'reported'. Its cost saturates (an integer overflow in SQLite's `+` yields
+        // a REAL, which MIN caps).
         let update = try db.cachedStatement(sql: """
-            UPDATE jobs SET attempts = attempts + 1,
+            UPDATE jobs SET attempts = attempts + ?8,
               prompt_tokens = prompt_tokens + ?1, completion_tokens = completion_tokens + ?2,
               reasoning_tokens = reasoning_tokens + ?3, cached_tokens = cached_tokens + ?4,
               cost_picousd = MIN(cost_picousd + ?5, 9223372036854775807),
-              cost_source = CASE
-                WHEN ?6 IS NULL THEN cost_source
-                WHEN cost_source IS NULL OR cost_source = ?6 THEN ?6
-                ELSE 'estimated' END
+              cost_source = \(costSourceMerge("cost_source", "?6"))
             WHERE id = ?7
             """)
         update.setUncheckedArguments([
             usage?.prompt ?? 0, usage?.completion ?? 0, usage?.reasoning ?? 0, usage?.cached ?? 0,
-            attempt.costPicoUSD ?? 0, attempt.costSource, jobID,
+            attempt.costPicoUSD ?? 0, attempt.costSource, jobID, isNew ? 1 : 0,
         ])
         try update.execute()
+        return isNew
+    }
+
+    /// SQL for a job's cost source after an attempt's: the worst of the two ('estimated' over
+    /// 'reconciled' over 'reported'); a job answered from the cache stays 'cached'.
+    static func costSourceMerge(_ job: String, _ attempt: String) -> String {
+        """
+        CASE
+          WHEN \(attempt) IS NULL OR \(job) = 'cached' THEN \(job)
+          WHEN \(job) IS NULL OR \(job) = \(attempt) THEN \(attempt)
+          WHEN 'estimated' IN (\(job), \(attempt)) THEN 'estimated'
+          WHEN 'reconciled' IN (\(job), \(attempt)) THEN 'reconciled'
+          ELSE 'estimated' END
+        """
     }
 
     static func complete(_ db: Database, jobID: Int64, outcome: JobOutcome, runnerID: String, now: Date) throws -> Bool {

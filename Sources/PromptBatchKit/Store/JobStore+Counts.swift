@@ -15,6 +15,16 @@ public struct StateCounts: Sendable, Hashable {
     public var costPicoUSD: Int64 = 0
     /// Failed jobs per error category (`unknown` when a job has none).
     public var failedByCategory: [String: Int] = [:]
+    /// Succeeded jobs answered from the cache, with no request.
+    public var cached = 0
+    /// What the results those jobs reused cost originally, in pico-USD: what the cache saved.
+    public var cacheSavedPicoUSD: Int64 = 0
+    /// Attempts whose cost was found later through `/generation` (`cost_source = reconciled`).
+    public var reconciledAttempts = 0
+    /// Their cost, in pico-USD (part of ``costPicoUSD``).
+    public var reconciledPicoUSD: Int64 = 0
+    /// Attempts with a generation id and no cost yet: what `reconcile` would look up.
+    public var unreconciledAttempts = 0
 
     public init() {}
 
@@ -36,6 +46,12 @@ extension JobStore {
         let scope = batchID == nil ? "" : "AND batch_id = ?"
         let arguments: StatementArguments = batchID.map { [$0] } ?? []
         return try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM jobs WHERE state = 'pending' \(scope)", arguments: arguments) ?? 0
+    }
+
+    /// A sum taken as whole micro-dollars plus the pico-dollars beyond them, saturated.
+    static func picoUSD(micro: Int64?, rest: Int64?) -> Int64 {
+        let (scaled, overflow) = (micro ?? 0).multipliedReportingOverflow(by: 1_000_000)
+        return Money.adding(overflow ? Money.maximumPicoUSD : scaled, rest ?? 0)
     }
 
     static func counts(_ db: Database, batchID: Int64?) throws -> StateCounts {
@@ -64,9 +80,7 @@ extension JobStore {
             // Summed as whole micro-dollars plus the pico-dollars beyond them: SQLite's SUM throws
             // on overflow, and this way it would take a million jobs saturated at
             // `Money.maximumPicoUSD` to get there.
-            let (micro, rest): (Int64, Int64) = (row[7] ?? 0, row[8] ?? 0)
-            let (scaled, overflow) = micro.multipliedReportingOverflow(by: 1_000_000)
-            counts.costPicoUSD = Money.adding(counts.costPicoUSD, Money.adding(overflow ? Money.maximumPicoUSD : scaled, rest))
+            counts.costPicoUSD = Money.adding(counts.costPicoUSD, Self.picoUSD(micro: row[7], rest: row[8]))
         }
         let categories = try Row.fetchCursor(db, sql: """
             SELECT COALESCE(error_category, 'unknown'), COUNT(*) FROM jobs
@@ -75,6 +89,25 @@ extension JobStore {
         while let row = try categories.next() {
             counts.failedByCategory[row[0]] = row[1]
         }
+        if let row = try Row.fetchOne(db, sql: """
+            SELECT COUNT(*), SUM(cache_saved_picousd / 1000000), SUM(cache_saved_picousd % 1000000)
+            FROM jobs WHERE cached_from_job_id IS NOT NULL \(failedScope)
+            """, arguments: arguments) {
+            counts.cached = row[0]
+            counts.cacheSavedPicoUSD = Self.picoUSD(micro: row[1], rest: row[2])
+        }
+        let attemptScope = batchID == nil ? "" : "AND job_id IN (SELECT id FROM jobs WHERE batch_id = ?)"
+        if let row = try Row.fetchOne(db, sql: """
+            SELECT COUNT(*), SUM(cost_picousd / 1000000), SUM(cost_picousd % 1000000)
+            FROM attempts WHERE cost_source = 'reconciled' \(attemptScope)
+            """, arguments: arguments) {
+            counts.reconciledAttempts = row[0]
+            counts.reconciledPicoUSD = Self.picoUSD(micro: row[1], rest: row[2])
+        }
+        counts.unreconciledAttempts = try Int.fetchOne(db, sql: """
+            SELECT COUNT(*) FROM attempts
+            WHERE generation_id IS NOT NULL AND cost_picousd IS NULL AND \(JobStore.reconcilableStatus) \(attemptScope)
+            """, arguments: arguments) ?? 0
         return counts
     }
 }

@@ -68,16 +68,25 @@ extension JobStore {
         try db.execute(sql: "DELETE FROM runners WHERE id = ?", arguments: [runnerID])
     }
 
-    static func recoverAbandonedJobs(_ db: Database, now: Date, staleAfter: Duration) throws -> Int {
+    /// Registered runners that are alive: a fresh heartbeat, and a process that exists when
+    /// they run on this host.
+    static func liveRunnerIDs(_ db: Database, now: Date, staleAfter: Duration) throws -> Set<String> {
+        let all = try String.fetchSet(db, sql: "SELECT id FROM runners")
+        return all.subtracting(try deadRunnerIDs(db, now: now, staleAfter: staleAfter))
+    }
+
+    static func deadRunnerIDs(_ db: Database, now: Date, staleAfter: Duration) throws -> [String] {
         let staleBefore = now.millisecondsSince1970 - staleAfter.milliseconds
         let host = currentHost
-        let dead = try Row.fetchAll(db, sql: "SELECT id, host, pid, heartbeat_at FROM runners").filter { row in
+        return try Row.fetchAll(db, sql: "SELECT id, host, pid, heartbeat_at FROM runners").filter { row in
             let heartbeatAt: Int64 = row["heartbeat_at"]
             let runnerHost: String = row["host"]
             return heartbeatAt < staleBefore || (runnerHost == host && !processExists(pid: row["pid"]))
-        }
-        for row in dead {
-            let id: String = row["id"]
+        }.map { $0["id"] }
+    }
+
+    static func recoverAbandonedJobs(_ db: Database, now: Date, staleAfter: Duration) throws -> Int {
+        for id in try deadRunnerIDs(db, now: now, staleAfter: staleAfter) {
             try db.execute(sql: "DELETE FROM runners WHERE id = ?", arguments: [id])
         }
         try db.execute(sql: """

@@ -67,8 +67,12 @@ public struct AttemptRecord: Sendable, Hashable {
     public var usage: TokenUsage?
     /// Cost in pico-USD (1e-12 USD).
     public var costPicoUSD: Int64?
-    /// `reported` or `estimated` (later also `cached`, `reconciled`).
+    /// `reported`, `estimated`, or `reconciled` (found later through `/generation`).
     public var costSource: String?
+    /// The response is still arriving (a stream whose headers came): the row is written now,
+    /// with its generation id, and completed by the record of the same generation id that
+    /// ends the attempt. A runner that dies in between leaves it for reconciliation.
+    public var isOpen = false
 
     public init(
         startedAt: Date, latency: Duration? = nil, statusCode: Int? = nil,

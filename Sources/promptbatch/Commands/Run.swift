@@ -34,6 +34,21 @@ struct RunOptions: ParsableArguments {
     @Flag(help: "Keep --concurrency even when the provider answers 429 or 503 (by default the in-flight limit drops and recovers).")
     var fixedConcurrency = false
 
+    @Flag(help: ArgumentHelp(
+        "Answer jobs whose request matches an earlier successful one from its result, without sending them (env PROMPTBATCH_CACHE=1).",
+        discussion: "Only requests with temperature 0 unless --cache-nondeterministic. A cached job costs nothing; its cost_source is 'cached'."))
+    var cache = false
+
+    @Flag(help: "With --cache, also reuse results of requests without temperature 0 (their answers would differ if sent again).")
+    var cacheNondeterministic = false
+
+    /// The cache policy: `--cache` (or `PROMPTBATCH_CACHE=1`); nil for none.
+    var cachePolicy: ResponseCachePolicy? {
+        let fromEnvironment = ["1", "true", "yes"].contains(GlobalOptions.environment["PROMPTBATCH_CACHE"]?.lowercased() ?? "")
+        guard cache || cacheNondeterministic || fromEnvironment else { return nil }
+        return ResponseCachePolicy(includesNondeterministic: cacheNondeterministic)
+    }
+
     /// The budget in pico-USD, once validated.
     var budgetPicoUSD: Int64? { budget.flatMap(Money.picoUSD(parsing:)) }
 
@@ -66,6 +81,7 @@ struct RunOptions: ParsableArguments {
         if rpm != nil || tpm != nil {
             configuration.rateLimits = RateLimits(requestsPerMinute: rpm, tokensPerMinute: tpm)
         }
+        configuration.cache = cachePolicy
         return configuration
     }
 }

@@ -43,6 +43,11 @@ struct Status: AsyncParsableCommand {
             "cached_tokens": .number(JSONNumber(counts.tokens.cached)),
             "cost_usd": .number(JSONNumber(unchecked: Money.usdString(picoUSD: counts.costPicoUSD))),
             "error_categories": .object(categories),
+            "cached": .number(JSONNumber(counts.cached)),
+            "cache_saved_usd": .number(JSONNumber(unchecked: Money.usdString(picoUSD: counts.cacheSavedPicoUSD))),
+            "reconciled_attempts": .number(JSONNumber(counts.reconciledAttempts)),
+            "reconciled_usd": .number(JSONNumber(unchecked: Money.usdString(picoUSD: counts.reconciledPicoUSD))),
+            "unreconciled_attempts": .number(JSONNumber(counts.unreconciledAttempts)),
         ]
         if let budget {
             func usd(_ amount: Int64) -> JSONValue { .number(JSONNumber(unchecked: Money.usdString(picoUSD: amount))) }
@@ -64,6 +69,14 @@ struct Status: AsyncParsableCommand {
             "jobs \(counts.total): \(counts.succeeded) succeeded, \(counts.failed) failed, \(counts.pending) pending, \(counts.running) running, \(counts.cancelled) cancelled",
             "attempts \(counts.attempts), tokens \(counts.tokens.prompt) prompt + \(counts.tokens.completion) completion, cost $\(Money.usdString(picoUSD: counts.costPicoUSD))",
         ]
+        if counts.cached > 0 {
+            lines.append("from the cache: \(counts.cached) job\(counts.cached == 1 ? "" : "s"), saved $\(Money.usdString(picoUSD: counts.cacheSavedPicoUSD)) (what the reused results cost)")
+        }
+        if counts.reconciledAttempts > 0 || counts.unreconciledAttempts > 0 {
+            var line = "reconciled: \(counts.reconciledAttempts) attempt\(counts.reconciledAttempts == 1 ? "" : "s") whose answer was lost, $\(Money.usdString(picoUSD: counts.reconciledPicoUSD)) (in the cost above)"
+            if counts.unreconciledAttempts > 0 { line += "; \(counts.unreconciledAttempts) still without a cost — `promptbatch reconcile`" }
+            lines.append(line)
+        }
         if !counts.failedByCategory.isEmpty {
             lines.append("failed by category: " + counts.failedByCategory.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
         }

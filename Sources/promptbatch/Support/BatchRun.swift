@@ -15,6 +15,13 @@ struct BatchRun {
     var budgetPicoUSD: Int64?
     /// Attempts per job the client may make (1 + retries): each is reserved under a budget.
     var attemptsPerJob = 4
+    /// Whether to reconcile earlier attempts' lost costs beside the run (see ``reconcileBound``).
+    var reconcilesAtStart = true
+
+    /// The reconciliation at the start of a run runs beside it, one look-up at a time, so the
+    /// first request waits for none of it; it looks up at most 100 attempts and starts none
+    /// after 10 s. The run's summary waits for it to end (at most those 10 s plus a look-up).
+    static let reconcileBound = (limit: 100, seconds: 10)
 
     /// Runs until the queue is drained, a fatal error halts it, or the user interrupts;
     /// prints the summary to stdout and returns the exit code the run deserves.
@@ -23,6 +30,20 @@ struct BatchRun {
         if let budgetPicoUSD {
             configuration.budget = RunBudget(limitPicoUSD: budgetPicoUSD, attemptsPerJob: attemptsPerJob, prices: try await budgetPrices())
         }
+        if configuration.cache != nil {
+            let hashed = try store.computeMissingRequestHashes()
+            if hashed > 0 { logger.notice("hashed the requests of jobs submitted before the cache", metadata: ["jobs": "\(hashed)"]) }
+        }
+        let reconciliation: Task<Reconciler.Outcome?, Never>? = reconcilesAtStart ? Task { [store, client, logger] in
+            let deadline = ContinuousClock.now + .seconds(Self.reconcileBound.seconds)
+            do {
+                return try await Reconciler(store: store, client: client, logger: logger)
+                    .run(batchID: nil, limit: Self.reconcileBound.limit, deadline: deadline)
+            } catch {
+                logger.warning("reconciliation failed", metadata: ["error": "\(error)"])
+                return nil
+            }
+        } : nil
         let prices = (try? store.cachedPrices()) ?? [:]
         let handler = OpenRouterJobHandler(client: client, prices: prices)
         let runner = JobRunner(store: store, handler: handler, configuration: configuration, logger: logger)
@@ -34,6 +55,7 @@ struct BatchRun {
             summary = try await runner.run()
         } catch {
             progress.cancel()
+            reconciliation?.cancel()
             _ = await progress.value
             if let cause = JobStore.storageFailureDescription(error, path: store.path) {
                 throw Failure(.configuration, "the run stopped: \(cause); jobs it had in flight go back to pending when the next run starts")
@@ -42,12 +64,18 @@ struct BatchRun {
         }
         progress.cancel()
         _ = await progress.value
+        if summary.wasInterrupted { reconciliation?.cancel() }
+        let reconciled = await reconciliation?.value
         interrupts.cancel()
 
+        let cached = runner.progress.cached
         Terminal.output(
-            "run: \(summary.succeeded) succeeded, \(summary.failed) failed, \(summary.attempts) attempts, "
+            "run: \(summary.succeeded) succeeded\(cached > 0 ? " (\(cached) from the cache)" : ""), \(summary.failed) failed, \(summary.attempts) attempts, "
                 + "\(summary.tokens.prompt + summary.tokens.completion) tokens, $\(Money.usdString(picoUSD: summary.costPicoUSD))\n"
         )
+        if let reconciled, reconciled.reconciled > 0 {
+            Terminal.output("reconciled \(reconciled.reconciled) earlier attempt\(reconciled.reconciled == 1 ? "" : "s") whose cost was lost: $\(Money.usdString(picoUSD: reconciled.costPicoUSD))\n")
+        }
         if let budget = summary.budget {
             Terminal.output("budget $\(Money.usdString(picoUSD: budget.limitPicoUSD)): spent $\(Money.usdString(picoUSD: budget.spentPicoUSD)), $\(Money.usdString(picoUSD: budget.leftPicoUSD)) left\n")
         }
