@@ -19,6 +19,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", exact: "1.37.0"),
         .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-metrics", exact: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", exact: "2.4.1"),
     ],
     targets: [
         // The OpenRouter client: knows HTTP and JSON, nothing of SQLite.
@@ -58,6 +60,7 @@ let package = Package(
                 "OpenRouter",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
             ],
             plugins: ["EmbedMigrations"]
         ),
@@ -69,6 +72,8 @@ let package = Package(
                 "OpenRouterSimulator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
         // scripts/bench: drives the release promptbatch against openrouter-sim as child processes.
@@ -112,7 +117,10 @@ let package = Package(
         ),
         .testTarget(
             name: "PromptBatchTests",
-            dependencies: ["PromptBatchKit", "OpenRouter", "OpenRouterSimulator", "PromptBatchTorture"]
+            dependencies: [
+                "PromptBatchKit", "OpenRouter", "OpenRouterSimulator", "PromptBatchTorture",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
         ),
     ],
     swiftLanguageModes: [.v6]

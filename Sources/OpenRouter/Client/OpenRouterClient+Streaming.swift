@@ -91,7 +91,9 @@ extension OpenRouterClient {
         do {
             try await limiter.acquire()
         } catch {
-            throw OpenRouterError(.cancelled, "cancelled while waiting for a free request slot")
+            var error = OpenRouterError(.cancelled, "cancelled while waiting for a free request slot")
+            error.wasSent = false
+            throw error
         }
         // The deadline counts from when the request can go out, not from the wait for a slot.
         let startedAt = Date()

@@ -37,7 +37,9 @@ extension OpenRouterClient {
         do {
             try await limiter.acquire()
         } catch {
-            throw OpenRouterError(.cancelled, "cancelled while waiting for a free request slot")
+            var error = OpenRouterError(.cancelled, "cancelled while waiting for a free request slot")
+            error.wasSent = false
+            throw error
         }
         defer { limiter.release() }
         let sentAt = Date()

@@ -147,6 +147,8 @@ public final class OpenRouterClient: Sendable {
             } catch {
                 let latency = clock.now - start
                 let failure = redacted(error)
+                // A request that never got a slot is no attempt: nothing was sent or billed.
+                guard failure.wasSent else { throw failure }
                 let delay = Task.isCancelled ? nil : retryPolicy.delay(afterFailure: failure, retry: retry, random: &random)
                 logAttempt(model: model, status: failure.statusCode, latency: latency, usage: failure.usage, generationID: failure.generationID, error: failure)
                 onAttempt?(AttemptReport(attempt: retry + 1, startedAt: startedAt, latency: latency, statusCode: failure.statusCode, error: failure, generationID: failure.generationID, usage: failure.usage, retryDelay: delay))

@@ -70,6 +70,9 @@ public struct OpenRouterError: Error, Sendable, CustomStringConvertible {
     public var usage: Usage?
     /// For `schema_violation`: the path of the first offending value, e.g. `$.items[2].name`.
     public var path: String?
+    /// False when the request never went out (cancelled while waiting for a free request
+    /// slot): no attempt to report, nothing billed.
+    public var wasSent = true
 
     public init(
         _ category: Category,

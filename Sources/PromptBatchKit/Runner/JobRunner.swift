@@ -15,6 +15,7 @@ public final class JobRunner<Handler: JobHandler>: Sendable {
     private let logger: Logger
     private let stopSignal = OneShotSignal()
     private let progressBox = LockedBox(RunProgress())
+    private let metrics = RunMetrics()
 
     /// - Parameters:
     ///   - store: The queue.
@@ -149,9 +150,9 @@ public final class JobRunner<Handler: JobHandler>: Sendable {
                 for action in actions {
                     switch action {
                     case .start(let job):
-                        let handler = self.handler
+                        let (handler, metrics) = (self.handler, self.metrics)
                         group.addTask {
-                            let (outcome, cost) = await Self.execute(job, handler: handler, writer: writer)
+                            let (outcome, cost) = await Self.execute(job, handler: handler, writer: writer, metrics: metrics)
                             return .jobFinished(outcome, jobID: job.id, costPicoUSD: cost)
                         }
                     case .claim(let limit):
@@ -210,10 +211,11 @@ public final class JobRunner<Handler: JobHandler>: Sendable {
     }
 
     /// Runs one job; returns its outcome and what its attempts cost.
-    private static func execute(_ job: ClaimedJob, handler: Handler, writer: GroupCommitWriter) async -> (JobOutcome, Int64) {
+    private static func execute(_ job: ClaimedJob, handler: Handler, writer: GroupCommitWriter, metrics: RunMetrics) async -> (JobOutcome, Int64) {
         let cost = LockedBox<Int64>(0)
         var outcome = await handler.run(job) { attempt in
             cost.withLock { $0 = Money.adding($0, attempt.costPicoUSD ?? 0) }
+            metrics.record(attempt)
             writer.enqueue(.attempt(jobID: job.id, attempt))
         }
         if Task.isCancelled {

@@ -34,6 +34,11 @@ struct RunOptions: ParsableArguments {
     @Flag(help: "Keep --concurrency even when the provider answers 429 or 503 (by default the in-flight limit drops and recovers).")
     var fixedConcurrency = false
 
+    @Option(help: ArgumentHelp(
+        "Serve Prometheus metrics on http://127.0.0.1:PORT/metrics while the run lasts (0: a free port, printed on stderr).",
+        valueName: "PORT"))
+    var metricsPort: Int?
+
     @Flag(help: ArgumentHelp(
         "Answer jobs whose request matches an earlier successful one from its result, without sending them (env PROMPTBATCH_CACHE=1).",
         discussion: "Only requests with temperature 0 unless --cache-nondeterministic. A cached job costs nothing; its cost_source is 'cached'."))
@@ -59,6 +64,7 @@ struct RunOptions: ParsableArguments {
         guard grace >= 0 else { throw ValidationError("--grace must not be negative") }
         guard rpm.map({ $0 >= 1 }) ?? true else { throw ValidationError("--rpm must be at least 1") }
         guard tpm.map({ $0 >= 1 }) ?? true else { throw ValidationError("--tpm must be at least 1") }
+        guard metricsPort.map({ (0...65_535).contains($0) }) ?? true else { throw ValidationError("--metrics-port must be 0...65535") }
         if let budget {
             guard let amount = Money.picoUSD(parsing: budget), amount > 0 else {
                 throw ValidationError("--budget must be a positive amount of USD written as a plain decimal, like 0.50 (got '\(budget)')")
@@ -109,6 +115,7 @@ struct Run: AsyncParsableCommand {
             var batchRun = BatchRun(store: store, client: client, configuration: runOptions.runnerConfiguration, logger: logger)
             batchRun.budgetPicoUSD = runOptions.budgetPicoUSD
             batchRun.attemptsPerJob = runOptions.maxRetries + 1
+            batchRun.metricsPort = runOptions.metricsPort
             let code = try await batchRun.execute()
             if code != Exit.success { throw code }
         }

@@ -17,6 +17,8 @@ struct BatchRun {
     var attemptsPerJob = 4
     /// Whether to reconcile earlier attempts' lost costs beside the run (see ``reconcileBound``).
     var reconcilesAtStart = true
+    /// `run --metrics-port`: serve Prometheus metrics on 127.0.0.1 during the run; nil for none.
+    var metricsPort: Int?
 
     /// The reconciliation at the start of a run runs beside it, one look-up at a time, so the
     /// first request waits for none of it; it looks up at most 100 attempts and starts none
@@ -44,12 +46,27 @@ struct BatchRun {
                 return nil
             }
         } : nil
+        // Before the runner: its metrics bind to the backend that exists when it is made.
+        let metricsEndpoint = metricsPort.map { _ in MetricsEndpoint(store: store, batchID: configuration.batchID, client: self.client) }
         let prices = (try? store.cachedPrices()) ?? [:]
         let handler = OpenRouterJobHandler(client: client, prices: prices)
         let runner = JobRunner(store: store, handler: handler, configuration: configuration, logger: logger)
         let interrupts = InterruptHandler(grace: configuration.grace) { runner.requestStop() }
         let client = self.client
         let progress = Task { await ProgressDisplay().show { (runner.progress, client.concurrencyLimit) } }
+        let metrics = metricsEndpoint.map { endpoint in
+            Task { [logger, port = metricsPort ?? 0] in
+                do {
+                    try await endpoint.serve(port: port, logger: logger) { bound in
+                        Terminal.error("promptbatch: metrics on http://127.0.0.1:\(bound)/metrics")
+                    }
+                } catch is CancellationError {
+                } catch {
+                    Terminal.error("promptbatch: metrics not served: \(error)")
+                }
+            }
+        }
+        defer { metrics?.cancel() }
         let summary: RunSummary
         do {
             summary = try await runner.run()
