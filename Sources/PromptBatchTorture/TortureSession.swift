@@ -64,10 +64,13 @@ struct TortureSession {
             }
             // Wait for the point, or for every runner to have stopped by itself. A SIGINT also
             // waits for the runner to register: before that its handler is not installed yet,
-            // and SIGINT's default action ends it (harmlessly: it holds nothing).
+            // and SIGINT's default action ends it (harmlessly: it holds nothing). Two runners
+            // wait for both to register: a runner recovers a dead one's jobs as it starts, and
+            // one starting just as the other is killed would take them before they are counted.
             while live.contains(where: \.isRunning) {
                 let isDue = try db().finishedCount() >= point
-                if isDue, try configuration.mode != .sigint || db().isRegistered(pid: live[0].pid) { break }
+                let mustBeRegistered = configuration.mode == .kill ? [] : live.filter(\.isRunning)
+                if isDue, try mustBeRegistered.allSatisfy({ try db().isRegistered(pid: $0.pid) }) { break }
                 try await Task.sleep(for: .milliseconds(5))
             }
             try await Task.sleep(for: .milliseconds(Int.random(in: 0..<25, using: &random)))

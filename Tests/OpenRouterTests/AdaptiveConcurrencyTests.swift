@@ -34,6 +34,15 @@ import Testing
         #expect(limit.limit == 14)
     }
 
+    @Test func aRefusalWithFewInFlightIsNoMeasurementOfConcurrency() {
+        // A rate limit or a busy provider answers 429 whatever is in flight: only the cut applies.
+        var limit = AdaptiveConcurrency(maximum: 20)
+        limit.observe(statusCode: 429, startedAt: start, now: start + 0.1, inFlight: 2)
+        #expect(limit.limit == 19)
+        limit.observe(statusCode: 503, startedAt: start + 0.2, now: start + 0.3, inFlight: 0)
+        #expect(limit.limit == 18)
+    }
+
     @Test func theLimitStaysWithinOneAndTheMaximum() {
         var limit = AdaptiveConcurrency(maximum: 3)
         for step in 0..<10 {

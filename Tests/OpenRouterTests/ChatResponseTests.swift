@@ -166,6 +166,18 @@ struct ChatResponseTests {
         #expect(error?.generationID == "gen-0")
     }
 
+    @Test func anEmptyIdLeavesTheHeadersGenerationID() throws {
+        // A stream folded from no chunks has `"id": ""`; its attempt must still carry the
+        // header's id, by which the runner completes the attempt row it opened.
+        let json = try JSONValue(parsing: Array(#"{"id":"","choices":[]}"#.utf8))
+        do throws(OpenRouterError) {
+            _ = try ChatResponse(json: json, generationID: "gen-header")
+            Issue.record("expected an error")
+        } catch {
+            #expect(error.generationID == "gen-header")
+        }
+    }
+
     @Test func missingChoicesIsAnInvalidResponse() throws {
         let error = try Self.decodingError(#"{"id":"gen-0","model":"m"}"#)
         #expect(error?.category == .invalidResponse)

@@ -59,7 +59,7 @@ extension OpenRouterClient {
                 return (try await stream.collect(), AttemptFacts(statusCode: 200, generationID: stream.generationID))
             } catch {
                 var failure = error.with(statusCode: 200)
-                if failure.generationID == nil { failure.generationID = stream.generationID }
+                if failure.generationID?.isEmpty ?? true { failure.generationID = stream.generationID }
                 throw failure
             }
         }

@@ -11,7 +11,8 @@ extension ChatResponse {
         guard case .object(let body) = json else {
             throw OpenRouterError(.invalidResponse, "expected a JSON object, got \(json.typeName)", statusCode: 200, generationID: generationID)
         }
-        let id = body["id"]?.stringValue ?? generationID ?? ""
+        // An empty id (a stream folded from no chunks) is no id: the header's generation id stands in.
+        let id = body["id"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 } ?? generationID ?? ""
         let usage = try Usage(wire: body["usage"], generationID: id)
         if let error = body["error"], !error.isNull {
             var failure = OpenRouterError(carried: error, statusCode: 200, generationID: id)

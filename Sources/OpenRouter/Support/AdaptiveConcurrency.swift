@@ -4,8 +4,10 @@ import Foundation
 /// lowered when the server answers 429 or 503, raised again while requests succeed, never
 /// above ``OpenRouterConfiguration/maxConcurrentRequests``.
 ///
-/// - A 429 or 503 is a measurement: with `inFlight` other requests under way the server said
-///   no, so the limit drops to at most that many. Once per round trip (an answer to a request
+/// - A 429 or 503 with at least half the limit in flight is a measurement: with `inFlight`
+///   other requests under way the server said no, so the limit drops to at most that many.
+///   (With fewer in flight the refusal says nothing of concurrency — a rate limit, a busy
+///   provider — and must not collapse the limit.) Once per round trip (an answer to a request
 ///   sent before the last cut was caused by the old limit) it is also multiplied by
 ///   ``backoffRatio``, which keeps it just under what the server admits instead of on it.
 /// - Each success adds `1 / limit`: about one more request per round trip of the whole window,
@@ -36,7 +38,7 @@ public struct AdaptiveConcurrency: Sendable, Hashable {
     public mutating func observe(statusCode: Int?, startedAt: Date, now: Date, inFlight: Int) {
         switch statusCode {
         case 429?, 503?:
-            window = max(1, min(window, Double(inFlight)))
+            if Double(inFlight) >= window / 2 { window = max(1, min(window, Double(inFlight))) }
             if lastCut.map({ startedAt >= $0 }) ?? true {
                 window = max(1, min(window - 1, window * backoffRatio))
                 lastCut = now

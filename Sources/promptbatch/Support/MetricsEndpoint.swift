@@ -43,10 +43,12 @@ struct MetricsEndpoint: Sendable {
             ("pending", counts.pending), ("running", counts.running), ("succeeded", counts.succeeded),
             ("failed", counts.failed), ("cancelled", counts.cancelled),
         ]
+        let jobs = MetricNameDescriptor(namespace: "promptbatch", metricName: "jobs", unitName: "", helpText: "Jobs in the run's scope by state, read from the database.")
         for (state, count) in states {
-            registry.makeGauge(name: "promptbatch_jobs", labels: [("state", state)]).set(Double(count))
+            registry.makeGauge(descriptor: jobs, labels: [("state", state)]).set(Double(count))
         }
-        registry.makeGauge(name: "promptbatch_concurrency_limit").set(Double(client.concurrencyLimit))
+        let limit = MetricNameDescriptor(namespace: "promptbatch", metricName: "concurrency_limit", unitName: "", helpText: "Requests that may be in flight now.")
+        registry.makeGauge(descriptor: limit).set(Double(client.concurrencyLimit))
         return registry.emitToBuffer()
     }
 
