@@ -11,8 +11,6 @@ public struct JobLine: Sendable, Hashable {
     public var isStream: Bool
     /// Estimated prompt tokens and completion limit of one attempt.
     public var estimate: JobEstimate
-    /// The response cache's key.
-    public var canonical: CanonicalRequest
 }
 
 /// Reads the two line forms promptbatch accepts:
@@ -84,8 +82,7 @@ public struct JobLineParser: Sendable {
             request: request,
             requestBody: body.serialized,
             isStream: request.stream,
-            estimate: JobEstimate(wireBody: body),
-            canonical: CanonicalRequest(wireBody: body)
+            estimate: JobEstimate(wireBody: body)
         )
     }
 

@@ -53,8 +53,7 @@ struct SubmissionReader: Sendable {
                             jobsInFile += 1
                             let newJob = JobStore.NewJob(
                                 customID: job.customID, sourceFile: file, lineNumber: number, model: job.model,
-                                requestBody: job.requestBody, isStream: job.isStream, estimate: job.estimate,
-                                canonical: job.canonical)
+                                requestBody: job.requestBody, isStream: job.isStream, estimate: job.estimate)
                             if !emit(.job(newJob)) { isStopped = true }
                         } catch {
                             note(BatchSubmission.Problem(file: file, line: number, message: error.message))

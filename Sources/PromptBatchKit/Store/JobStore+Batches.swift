@@ -15,12 +15,10 @@ extension JobStore {
         public var isStream: Bool
         /// Stored for `estimate` and `run --budget`; nil: computed from `requestBody`.
         public var estimate: JobEstimate?
-        /// The response cache's key; nil: computed from `requestBody`.
-        public var canonical: CanonicalRequest?
 
         public init(
             customID: String, sourceFile: String, lineNumber: Int, model: String, requestBody: String,
-            isStream: Bool = false, estimate: JobEstimate? = nil, canonical: CanonicalRequest? = nil
+            isStream: Bool = false, estimate: JobEstimate? = nil
         ) {
             self.customID = customID
             self.sourceFile = sourceFile
@@ -29,7 +27,6 @@ extension JobStore {
             self.requestBody = requestBody
             self.isStream = isStream
             self.estimate = estimate
-            self.canonical = canonical
         }
     }
 
@@ -104,8 +101,8 @@ extension JobStore {
             self.batchID = batchID
             self.insert = try db.makeStatement(sql: """
                 INSERT INTO jobs (batch_id, custom_id, source_file, line_number, model, request, is_stream,
-                  estimated_prompt_tokens, max_completion_tokens, request_hash, is_deterministic)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (batch_id, custom_id) DO NOTHING
+                  estimated_prompt_tokens, max_completion_tokens)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (batch_id, custom_id) DO NOTHING
                 """)
         }
 
@@ -125,10 +122,11 @@ extension JobStore {
         /// - Returns: nil when added; else the file and line of the job that has the custom id.
         public func addUnlessRepeated(_ job: NewJob) throws -> (file: String, line: Int)? {
             let estimate = job.estimate ?? JobEstimate(requestBody: job.requestBody)
-            let canonical = job.canonical ?? CanonicalRequest(requestBody: job.requestBody)
+            // No cache key here: hashing every request (and a random-keyed index entry per job)
+            // doubled the time of a large submit; `run --cache` computes the keys it needs.
             insert.setUncheckedArguments([
                 batchID, job.customID, job.sourceFile, job.lineNumber, job.model, job.requestBody, job.isStream,
-                estimate.promptTokens, estimate.maxCompletionTokens, canonical?.hash, canonical?.isDeterministic,
+                estimate.promptTokens, estimate.maxCompletionTokens,
             ])
             try insert.execute()
             if db.changesCount == 0 {
