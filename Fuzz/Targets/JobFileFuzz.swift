@@ -8,6 +8,7 @@
 //   input: a leading BOM dropped, `\n` ends a line, one `\r` before it is not content, a
 //   last line without `\n` still counts, a line over the limit (its `\r` included) is
 //   reported with its size instead of its bytes;
+// - a file that starts with a UTF-16 byte order mark is refused as such, and nothing else is;
 // - the digest sees every byte of the file, in order, except those of lines over the limit
 //   (such a line fails the submission anyway; not hashing it keeps a huge line cheap).
 
@@ -37,9 +38,14 @@ func fuzz(_ input: UnsafeRawBufferPointer) {
             case .tooLong(let number, let byteCount): lines.append(.tooLong(number: number, byteCount: byteCount))
             }
         }
+    } catch let error as JobFileError where startsWithUTF16ByteOrderMark(input) {
+        // The one refusal a readable file gets, said once for the whole file.
+        expect(error.message.hasPrefix("starts with a UTF-16 byte order mark"), "unexpected refusal: \(error)")
+        return
     } catch {
         expect(false, "reading the scratch file failed: \(error)")
     }
+    expect(!startsWithUTF16ByteOrderMark(input), "a file starting with a UTF-16 byte order mark was read")
 
     let expectedDigest = referenceDigest(input, maximumLineBytes: maximumLineBytes)
     expect(digested == expectedDigest, "the digest saw \(digested.count) bytes, not the \(expectedDigest.count) of the file's lines within the limit")
@@ -56,6 +62,10 @@ func referenceLines(_ input: UnsafeRawBufferPointer, maximumLineBytes: Int) -> [
         if piece.count > maximumLineBytes { return .tooLong(number: offset + 1, byteCount: piece.count) }
         return .content(number: offset + 1, bytes: Array(piece.last == 0x0D ? piece.dropLast() : piece))
     }
+}
+
+func startsWithUTF16ByteOrderMark(_ input: UnsafeRawBufferPointer) -> Bool {
+    input.count >= 2 && ((input[0] == 0xFF && input[1] == 0xFE) || (input[0] == 0xFE && input[1] == 0xFF))
 }
 
 /// The bytes the digest must see: a leading BOM, then each line within the limit with its `\n`.
