@@ -12,21 +12,20 @@ public enum Money {
     /// USD as a decimal → pico-dollars, rounded half-up to the nearest one, clamped to
     /// `0...maximumPicoUSD` (NaN is 0).
     public static func picoUSD(_ usd: Decimal) -> Int64 {
-        guard !usd.isNaN, usd > 0 else { return 0 }
-        var scaled = usd * Decimal(sign: .plus, exponent: 12, significand: 1)
-        var rounded = Decimal()
-        NSDecimalRound(&rounded, &scaled, 0, .plain)
-        guard rounded < Decimal(maximumPicoUSD) else { return maximumPicoUSD }
-        return NSDecimalNumber(decimal: rounded).int64Value
+        picoUSD(usd, rounding: .plain)
     }
 
     /// USD → pico-dollars like ``picoUSD(_:)``, but rounded up: for worst cases, which must
     /// not come out below what they bound.
     public static func picoUSDRoundedUp(_ usd: Decimal) -> Int64 {
+        picoUSD(usd, rounding: .up)
+    }
+
+    private static func picoUSD(_ usd: Decimal, rounding: NSDecimalNumber.RoundingMode) -> Int64 {
         guard !usd.isNaN, usd > 0 else { return 0 }
         var scaled = usd * Decimal(sign: .plus, exponent: 12, significand: 1)
         var rounded = Decimal()
-        NSDecimalRound(&rounded, &scaled, 0, .up)
+        NSDecimalRound(&rounded, &scaled, 0, rounding)
         guard rounded < Decimal(maximumPicoUSD) else { return maximumPicoUSD }
         return NSDecimalNumber(decimal: rounded).int64Value
     }
