@@ -70,7 +70,8 @@ struct ResponseCacheEndToEndTests {
             #expect(firstRun.exitCode == 0, "\(firstRun.stderr)")
             #expect(sim.stats().chatRequests == 4)
 
-            // Jobs from before the cache existed have no hash; `run --cache` computes it.
+            // A run without --cache leaves its results unhashed (as do databases from before the
+            // cache, which this also makes); `run --cache` hashes them when it starts.
             let store = try JobStore(path: databasePath)
             try await store.dbPool.write { db in try db.execute(sql: "UPDATE jobs SET request_hash = NULL, is_deterministic = NULL") }
 

@@ -2,15 +2,20 @@ import Foundation
 import GRDB
 
 extension JobStore {
-    /// Computes the canonical-request hash of jobs that have none (submitted before schema
-    /// version 3), a thousand per transaction, so the cache can find them.
+    /// Computes the canonical-request hash of the cache's sources that have none — original
+    /// jobs that succeeded (`submit` stores no hash) — a thousand per transaction, so the cache
+    /// can find them. Jobs still to run are hashed as they are claimed (``answerFromCache``),
+    /// so a run's start does not wait for the whole queue to be hashed.
     /// - Returns: How many jobs were hashed.
     @discardableResult
-    public func computeMissingRequestHashes() throws -> Int {
+    public func computeMissingSourceHashes() throws -> Int {
         var total = 0
         while true {
             let hashed = try dbPool.write { db -> Int in
-                let rows = try Row.fetchAll(db, sql: "SELECT id, request FROM jobs WHERE request_hash IS NULL LIMIT 1000")
+                let rows = try Row.fetchAll(db, sql: """
+                    SELECT id, request FROM jobs
+                    WHERE request_hash IS NULL AND state = 'succeeded' AND cached_from_job_id IS NULL LIMIT 1000
+                    """)
                 for row in rows {
                     try Self.storeCanonicalRequest(db, jobID: row[0], requestBody: row[1])
                 }

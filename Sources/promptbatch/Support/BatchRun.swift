@@ -33,8 +33,8 @@ struct BatchRun {
             configuration.budget = RunBudget(limitPicoUSD: budgetPicoUSD, attemptsPerJob: attemptsPerJob, prices: try await budgetPrices())
         }
         if configuration.cache != nil {
-            let hashed = try store.computeMissingRequestHashes()
-            if hashed > 0 { logger.notice("hashed the requests of jobs submitted before the cache", metadata: ["jobs": "\(hashed)"]) }
+            let hashed = try store.computeMissingSourceHashes()
+            if hashed > 0 { logger.notice("hashed the requests of earlier results for the cache", metadata: ["jobs": "\(hashed)"]) }
         }
         let reconciliation: Task<Reconciler.Outcome?, Never>? = reconcilesAtStart ? Task { [store, client, logger] in
             let deadline = ContinuousClock.now + .seconds(Self.reconcileBound.seconds)
