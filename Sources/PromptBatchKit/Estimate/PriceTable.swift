@@ -29,11 +29,7 @@ public struct PriceTable: Sendable, Hashable {
     public init(_ models: [CachedModel]) {
         var entries: [String: Entry] = [:]
         for model in models {
-            var pricing: ModelInfo.Pricing?
-            if let prompt = model.promptPerMillion, let completion = model.completionPerMillion {
-                pricing = ModelInfo.Pricing(prompt: prompt, completion: completion)
-            }
-            entries[model.id] = Entry(pricing: pricing, maxCompletionTokens: model.maxCompletionTokens)
+            entries[model.id] = Entry(pricing: model.pricing, maxCompletionTokens: model.maxCompletionTokens)
         }
         self.init(entries: entries, fetchedAt: models.map(\.fetchedAt).max())
     }
@@ -69,5 +65,15 @@ extension JobStore {
     /// The cached `/models` list as a ``PriceTable`` (empty when nothing is cached).
     public func priceTable() throws -> PriceTable {
         PriceTable(try cachedModels())
+    }
+
+    /// The cached list as a ``PriceTable``, fetched from `/models` and cached first when
+    /// nothing is cached yet.
+    /// - Throws: `OpenRouterError` when the fetch fails; a database error.
+    public func priceTable(fetchingIfEmptyWith client: OpenRouterClient) async throws -> PriceTable {
+        let table = try priceTable()
+        guard table.entries.isEmpty else { return table }
+        try saveModels(try await client.models(refresh: true))
+        return try priceTable()
     }
 }

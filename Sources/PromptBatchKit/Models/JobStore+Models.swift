@@ -12,6 +12,12 @@ public struct CachedModel: Sendable, Hashable {
     public var contextLength: Int?
     public var maxCompletionTokens: Int?
     public var fetchedAt: Date
+
+    /// Its prices, when both are known.
+    public var pricing: ModelInfo.Pricing? {
+        guard let promptPerMillion, let completionPerMillion else { return nil }
+        return ModelInfo.Pricing(prompt: promptPerMillion, completion: completionPerMillion)
+    }
 }
 
 extension JobStore {
@@ -50,12 +56,6 @@ extension JobStore {
 
     /// Cached prices usable for cost estimates, by model id.
     public func cachedPrices() throws -> [String: ModelInfo.Pricing] {
-        var prices: [String: ModelInfo.Pricing] = [:]
-        for model in try cachedModels() {
-            if let prompt = model.promptPerMillion, let completion = model.completionPerMillion {
-                prices[model.id] = ModelInfo.Pricing(prompt: prompt, completion: completion)
-            }
-        }
-        return prices
+        try priceTable().entries.compactMapValues(\.pricing)
     }
 }

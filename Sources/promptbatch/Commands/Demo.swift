@@ -53,13 +53,8 @@ struct Demo: AsyncParsableCommand {
 
                 Terminal.output("\n$ promptbatch status\n" + Status.text(try store.counts(batchID: nil)))
                 // The estimate after the fact: how far its prompt tokens were from the simulator's.
-                var estimate = CostEstimate()
-                var accuracy = EstimateAccuracy()
                 let prices = try store.priceTable()
-                try store.forEachEstimate(batchID: nil, pendingOnly: false) { job in
-                    estimate.add(model: job.model, estimate: job.estimate, prices: prices)
-                    if let reported = job.reportedPromptTokens { accuracy.add(estimated: job.estimate.promptTokens, reported: reported) }
-                }
+                let (estimate, accuracy) = try Estimate.estimateStoredJobs(store, batchID: nil, pendingOnly: false, prices: prices)
                 Terminal.output("\n$ promptbatch estimate\n" + Estimate.text(estimate, prices: Estimate.Prices(table: prices), accuracy: accuracy))
                 let sink = try OutputSink(path: reportPath)
                 let rows = try UsageReport().write(from: store, to: sink)

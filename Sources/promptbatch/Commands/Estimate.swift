@@ -49,10 +49,7 @@ struct Estimate: AsyncParsableCommand {
             var estimate = CostEstimate()
             var accuracy = EstimateAccuracy()
             if let store, files.isEmpty {
-                try store.forEachEstimate(batchID: batch, pendingOnly: pending) { job in
-                    estimate.add(model: job.model, estimate: job.estimate, prices: prices.table)
-                    if let reported = job.reportedPromptTokens { accuracy.add(estimated: job.estimate.promptTokens, reported: reported) }
-                }
+                (estimate, accuracy) = try Self.estimateStoredJobs(store, batchID: batch, pendingOnly: pending, prices: prices.table)
             } else {
                 let outcome = try BatchSubmission(files: files, defaultModel: model).run(store: nil) { problem in
                     Terminal.error(problem.description)
@@ -65,6 +62,20 @@ struct Estimate: AsyncParsableCommand {
             }
             Terminal.output(Self.text(estimate, prices: prices, accuracy: accuracy))
         }
+    }
+
+    /// The estimate of jobs in the database, and how it compares with the prompt tokens
+    /// reported for those that ran.
+    static func estimateStoredJobs(
+        _ store: JobStore, batchID: Int64?, pendingOnly: Bool, prices: PriceTable
+    ) throws -> (CostEstimate, EstimateAccuracy) {
+        var estimate = CostEstimate()
+        var accuracy = EstimateAccuracy()
+        try store.forEachEstimate(batchID: batchID, pendingOnly: pendingOnly) { job in
+            estimate.add(model: job.model, estimate: job.estimate, prices: prices)
+            if let reported = job.reportedPromptTokens { accuracy.add(estimated: job.estimate.promptTokens, reported: reported) }
+        }
+        return (estimate, accuracy)
     }
 
     /// The cached prices, or why there are none.
@@ -83,11 +94,10 @@ struct Estimate: AsyncParsableCommand {
         }
         do {
             let client = try options.makeClient(options.clientConfiguration(), logger: logger)
-            try store.saveModels(try await client.models(refresh: true))
+            return Prices(table: try await store.priceTable(fetchingIfEmptyWith: client))
         } catch let error as OpenRouterError {
             return Prices(table: table, unknownReason: "no cached /models list, and fetching it failed: \(error)")
         }
-        return Prices(table: try store.priceTable())
     }
 
     /// The estimate as text: a summary, a tab-separated table per model, then the jobs left out.

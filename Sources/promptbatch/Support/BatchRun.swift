@@ -115,14 +115,11 @@ extension BatchRun {
     /// - Throws: A `halted` failure when the list cannot be fetched, or when a pending job in
     ///   scope has no price or no completion limit (the budget could not bound it).
     func budgetPrices() async throws -> PriceTable {
-        var prices = try store.priceTable()
-        if prices.entries.isEmpty {
-            do {
-                try store.saveModels(try await client.models(refresh: true))
-            } catch let error as OpenRouterError {
-                throw Failure(.halted, "halted: --budget needs prices, and /models could not be fetched: \(error); nothing was sent")
-            }
-            prices = try store.priceTable()
+        let prices: PriceTable
+        do {
+            prices = try await store.priceTable(fetchingIfEmptyWith: client)
+        } catch let error as OpenRouterError {
+            throw Failure(.halted, "halted: --budget needs prices, and /models could not be fetched: \(error); nothing was sent")
         }
         var unpriced: [String: Int] = [:]
         var unbounded: [String: Int] = [:]
