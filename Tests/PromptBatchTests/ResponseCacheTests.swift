@@ -48,6 +48,52 @@ import Testing
     }
 }
 
+/// The cache's sources on a real database file: hashing them at a run's start, and the index
+/// the look-up uses.
+@Suite struct ResponseCacheSourceTests {
+    @Test func everySucceededJobIsHashedAcrossManyPagesAndOnlyHashedJobsAreIndexed() throws {
+        let database = try TemporaryDatabase()
+        let store = try database.openStore()
+        _ = try store.createTestBatch(2_600)
+        // Every other job succeeded; a page holds 1,000, so this takes two full pages and a part.
+        try store.dbPool.write { db in
+            try db.execute(sql: "UPDATE jobs SET state = 'succeeded' WHERE id % 2 = 0")
+            try db.execute(sql: "UPDATE jobs SET state = 'succeeded' WHERE id <= 300")
+        }
+        let succeeded = 1_300 + 150
+        /// Entries of the index, read through it.
+        func indexEntries() throws -> Int {
+            try store.dbPool.read { db in
+                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM jobs INDEXED BY jobs_by_request_hash WHERE request_hash IS NOT NULL AND cached_from_job_id IS NULL")!
+            }
+        }
+        #expect(try indexEntries() == 0)
+
+        #expect(try store.computeMissingSourceHashes() == succeeded)
+        let (hashed, unhashedSucceeded) = try store.dbPool.read { db in
+            (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM jobs WHERE request_hash IS NOT NULL")!,
+             try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM jobs WHERE request_hash IS NULL AND state = 'succeeded'")!)
+        }
+        #expect(hashed == succeeded)
+        #expect(unhashedSucceeded == 0)
+        #expect(try indexEntries() == succeeded)
+        // Nothing is left to do the second time.
+        #expect(try store.computeMissingSourceHashes() == 0)
+
+        // The look-up by hash uses the index, which holds no unhashed job.
+        let plan = try store.dbPool.read { db in
+            try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN SELECT id FROM jobs WHERE request_hash = ? AND state = 'succeeded' AND cached_from_job_id IS NULL", arguments: ["x"])
+                .map { $0["detail"] as String }.joined(separator: "; ")
+        }
+        #expect(plan.contains("jobs_by_request_hash"), "\(plan)")
+        // Version 4's index leaves out jobs without a hash, which `submit` made of every job.
+        let definition = try store.dbPool.read { db in
+            try String.fetchOne(db, sql: "SELECT sql FROM sqlite_master WHERE name = 'jobs_by_request_hash'")
+        }
+        #expect(definition?.contains("WHERE request_hash IS NOT NULL AND cached_from_job_id IS NULL") == true, "\(definition ?? "none")")
+    }
+}
+
 /// `run --cache` through the built binary against the simulator.
 @Suite(.timeLimit(.minutes(3)))
 struct ResponseCacheEndToEndTests {

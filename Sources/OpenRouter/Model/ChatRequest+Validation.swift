@@ -14,8 +14,9 @@ extension ChatRequest {
         guard let model = model ?? defaultModel else {
             throw OpenRouterError(.validation, "model: missing (name one in the request or set a default model)")
         }
+        // Model ids are ASCII: check those bytes directly, Unicode properties only beyond.
         let hasInvisibleCharacters = model.unicodeScalars.contains {
-            $0.properties.isWhitespace || $0.properties.generalCategory == .control
+            $0.isASCII ? $0.value <= 0x20 || $0.value == 0x7F : $0.properties.isWhitespace || $0.properties.generalCategory == .control
         }
         guard !model.isEmpty, !hasInvisibleCharacters else {
             throw OpenRouterError(.validation, "model: \(quoted(model)) is not a model id")

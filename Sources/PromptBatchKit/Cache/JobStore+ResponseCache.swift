@@ -10,19 +10,24 @@ extension JobStore {
     @discardableResult
     public func computeMissingSourceHashes() throws -> Int {
         var total = 0
+        // Keyset pagination: each pass starts after the last job seen, so the whole queue is
+        // read once however many jobs succeeded (a plain LIMIT would rescan the hashed ones).
+        var lastID: Int64 = 0
         while true {
-            let hashed = try dbPool.write { db -> Int in
+            let (hashed, last) = try dbPool.write { db -> (Int, Int64?) in
                 let rows = try Row.fetchAll(db, sql: """
                     SELECT id, request FROM jobs
-                    WHERE request_hash IS NULL AND state = 'succeeded' AND cached_from_job_id IS NULL LIMIT 1000
-                    """)
+                    WHERE id > ? AND request_hash IS NULL AND state = 'succeeded' AND cached_from_job_id IS NULL
+                    ORDER BY id LIMIT 1000
+                    """, arguments: [lastID])
                 for row in rows {
                     try Self.storeCanonicalRequest(db, jobID: row[0], requestBody: row[1])
                 }
-                return rows.count
+                return (rows.count, rows.last?[0])
             }
             total += hashed
-            if hashed < 1000 { return total }
+            guard hashed == 1000, let last else { return total }
+            lastID = last
         }
     }
 
