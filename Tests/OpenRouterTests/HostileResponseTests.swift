@@ -90,6 +90,33 @@ struct HostileResponseTests {
         #expect(error?.message.hasPrefix("malformed JSON body: nesting deeper than 512 levels") == true)
     }
 
+    // MARK: Compression
+
+    /// The client asks for no compression; a body compressed anyway is refused by name, in
+    /// both answer forms, and an explicit `identity` is fine.
+    @Test(arguments: [false, true])
+    func aCompressedBodyThatWasNotAskedForIsAnInvalidResponse(streaming: Bool) async throws {
+        var response = CannedHTTPServer.Response(
+            contentType: streaming ? "text/event-stream" : "application/json",
+            body: [0x1F, 0x8B, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x03, 0xAB, 0xAE, 0x05, 0x00])
+        response.headers = ["Content-Encoding: gzip"]
+        let (error, requests) = try await Self.failure(of: response, streaming: streaming)
+        #expect(error?.category == .invalidResponse)
+        #expect(error?.message == "the body is compressed (Content-Encoding gzip), which was not asked for")
+        #expect(requests == 1)
+    }
+
+    @Test func noCompressionIsAskedForAndIdentityIsAccepted() async throws {
+        var response = CannedHTTPServer.Response(Self.completion())
+        response.headers = ["Content-Encoding: identity"]
+        try await CannedHTTPServer.withRunning(answering: response) { server in
+            let answer = try await Self.client(for: server).chat(Self.request)
+            #expect(answer.content == "Hello")
+            let head = try #require(server.received.first?.head).lowercased()
+            #expect(!head.contains("accept-encoding"), "\(head)")
+        }
+    }
+
     @Test func nestingWithinTheLimitIsAccepted() async throws {
         let deep = String(repeating: "[", count: 500) + String(repeating: "]", count: 500)
         let body = Self.completion().dropLast() + #","extra":"# + deep + "}"

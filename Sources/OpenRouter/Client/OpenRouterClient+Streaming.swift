@@ -109,6 +109,7 @@ extension OpenRouterClient {
                     let facts = AttemptFacts(statusCode: Int(response.status.code), generationID: response.headers.first(name: "x-generation-id"))
                     self.adaptConcurrency(statusCode: Int(response.status.code), sentAt: startedAt)
                     try await Self.throwIfFailed(response, facts: facts)
+                    try Self.refuseCompression(response, facts: facts)
                     let contentType = response.headers.first(name: "content-type")?.lowercased() ?? ""
                     if !contentType.contains("event-stream") {
                         // Some failures come back as a JSON body even for stream requests.

@@ -51,6 +51,7 @@ extension OpenRouterClient {
                 let facts = AttemptFacts(statusCode: Int(response.status.code), generationID: response.headers.first(name: "x-generation-id"))
                 self.adaptConcurrency(statusCode: Int(response.status.code), sentAt: sentAt)
                 try await Self.throwIfFailed(response, facts: facts)
+                try Self.refuseCompression(response, facts: facts)
                 let contentType = response.headers.first(name: "content-type")?.lowercased() ?? "application/json"
                 guard contentType.contains("json") else {
                     throw OpenRouterError(.invalidResponse, "expected a JSON body, got Content-Type \(contentType.prefix(60))", statusCode: facts.statusCode, generationID: facts.generationID)
@@ -79,6 +80,15 @@ extension OpenRouterClient {
             error = OpenRouterError(OpenRouterError.Category(statusCode: status), "HTTP \(status)\(snippet.isEmpty ? "" : ": " + snippet)", statusCode: status, retryAfter: retryAfter, generationID: facts.generationID)
         }
         throw error
+    }
+
+    /// The client asks for no compression (no `Accept-Encoding`) and decodes none, so a body
+    /// compressed anyway (a proxy on the way, say) is refused by name instead of misread.
+    static func refuseCompression(_ response: HTTPClientResponse, facts: AttemptFacts) throws {
+        guard let encoding = response.headers.first(name: "content-encoding")?.lowercased(),
+              encoding != "identity", !encoding.isEmpty
+        else { return }
+        throw OpenRouterError(.invalidResponse, "the body is compressed (Content-Encoding \(encoding.prefix(40))), which was not asked for", statusCode: facts.statusCode, generationID: facts.generationID)
     }
 
     /// Reads a body, refusing more than `limit` bytes.

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import Logging
 import NIOCore
+import NIOPosix
 import NIOHTTP1
 import Synchronization
 
@@ -62,11 +63,20 @@ public final class OpenRouterClient: Sendable {
 
     /// A process-wide HTTP client that is never shut down, sized for batch work
     /// (up to 1,024 connections per host; the client's own limit decides how many are used).
+    ///
+    /// Two choices here are measured (`scripts/bench`, CPU per job at C = 256, L = 20 ms):
+    /// - no decompression: asking for gzip put a decompressor in every connection's pipeline,
+    ///   14% of the runner's CPU for chat answers that are small JSON; a compressed answer is
+    ///   refused by name (``send(path:method:body:)``) rather than misread.
+    /// - half as many event loops as cores (at least one): the other cores run the tasks that
+    ///   await the answers, SQLite and parsing; NIO's one-per-core default added thread hops,
+    ///   6% of the runner's CPU on two cores.
     public static let sharedHTTPClient: HTTPClient = {
         var configuration = HTTPClient.Configuration()
         configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 1024)
-        configuration.decompression = .enabled(limit: .ratio(50))
-        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        configuration.decompression = .disabled
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, System.coreCount / 2))
+        return HTTPClient(eventLoopGroupProvider: .shared(group), configuration: configuration)
     }()
 
     /// Requests that may be in flight now: ``OpenRouterConfiguration/maxConcurrentRequests``,
@@ -185,11 +195,18 @@ public final class OpenRouterClient: Sendable {
     /// The logger handed to AsyncHTTPClient, at `debug` or quieter: at `trace` it prints the
     /// first and last 32 bytes of every response body part in hex, which may hold a key the
     /// server echoed back (or prompt text), before anything could scrub it.
+    ///
+    /// Above `debug` it is a no-op logger: AsyncHTTPClient logs nothing above `debug`, yet
+    /// sets metadata on every request, which a stream log handler formats each time (3% of the
+    /// runner's CPU for lines never printed).
     var transportLogger: Logger {
         var logger = self.logger
+        guard logger.logLevel <= .debug else { return Self.silentLogger }
         if logger.logLevel < .debug { logger.logLevel = .debug }
         return logger
     }
+
+    private static let silentLogger = Logger(label: "openrouter.transport", factory: { _ in SwiftLogNoOpLogHandler() })
 
     /// Server text can echo what we sent; the key must not travel further than the header.
     func redacted(_ error: OpenRouterError) -> OpenRouterError {

@@ -38,6 +38,8 @@ final class CannedHTTPServer: Sendable {
         var status: Int = 200
         var contentType: String = "application/json"
         var body: [UInt8]
+        /// More header lines (`Name: value`), sent as they are.
+        var headers: [String] = []
 
         init(status: Int = 200, contentType: String = "application/json", body: [UInt8]) {
             self.status = status
@@ -134,6 +136,7 @@ final class CannedHTTPServer: Sendable {
                 requests.withLock { $0.append(request) }
                 let response = respond(request)
                 let head = "HTTP/1.1 \(response.status) Canned\r\nContent-Type: \(response.contentType)\r\n"
+                    + response.headers.map { $0 + "\r\n" }.joined()
                     + "Content-Length: \(response.body.count)\r\nConnection: close\r\n\r\n"
                 Self.write(Array(head.utf8) + response.body, to: connection)
             }
