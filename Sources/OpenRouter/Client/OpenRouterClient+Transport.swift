@@ -147,22 +147,17 @@ final class ActivityMonitor: Sendable {
 
 /// Runs `body`, throwing `timeout` when more than `timeout` has passed since `start` or, with
 /// an activity monitor, when no byte arrives for `idleTimeout`. The body is cancelled then,
-/// which closes its connection.
+/// which closes its connection. Limits are checked every ``DeadlineSweeper/tick`` (10 ms).
 func withDeadline<T: Sendable>(
     _ timeout: Duration,
     since start: ContinuousClock.Instant = .now,
     idleTimeout: Duration? = nil,
     activity: ActivityMonitor?,
-    on eventLoop: any EventLoop = OpenRouterClient.sharedHTTPClient.eventLoopGroup.next(),
     _ body: @escaping @Sendable () async throws -> T
 ) async throws -> T {
-    // The clock is a timer scheduled on a NIO event loop and cancelled when the body ends. (A
-    // sleeping child task would do, but a cancelled `Task.sleep` leaves its timer queued until
-    // the deadline: at a thousand requests a second and a 120 s timeout, that is 120,000 dead
-    // timers and their memory.)
     let work = Task { try await body() }
     let timer = DeadlineTimer(
-        deadline: start + timeout, timeout: timeout, idleTimeout: idleTimeout, activity: activity, eventLoop: eventLoop
+        deadline: start + timeout, timeout: timeout, idleTimeout: idleTimeout, activity: activity
     ) { work.cancel() }
     defer { timer.cancel() }
     do {
@@ -180,7 +175,6 @@ func withDeadline<T: Sendable>(
 /// Fires `onExpiry` once, when the deadline passes or no activity is seen for `idleTimeout`.
 private final class DeadlineTimer: Sendable {
     private struct State {
-        var scheduled: Scheduled<Void>?
         var expiry: OpenRouterError?
         var isCancelled = false
     }
@@ -190,59 +184,101 @@ private final class DeadlineTimer: Sendable {
     private let timeout: Duration
     private let idleTimeout: Duration?
     private let activity: ActivityMonitor?
-    private let eventLoop: any EventLoop
     private let onExpiry: @Sendable () -> Void
 
     init(
         deadline: ContinuousClock.Instant, timeout: Duration, idleTimeout: Duration?, activity: ActivityMonitor?,
-        eventLoop: any EventLoop, onExpiry: @escaping @Sendable () -> Void
+        onExpiry: @escaping @Sendable () -> Void
     ) {
         self.deadline = deadline
         self.timeout = timeout
         self.idleTimeout = activity == nil ? nil : idleTimeout
         self.activity = activity
-        self.eventLoop = eventLoop
         self.onExpiry = onExpiry
-        check()
+        if !check() { DeadlineSweeper.shared.register(self) }
     }
 
     /// Why the timer fired, once it has.
     var expiry: OpenRouterError? { state.withLock { $0.expiry } }
 
     func cancel() {
-        let scheduled = state.withLock { state in
-            state.isCancelled = true
-            defer { state.scheduled = nil }
-            return state.scheduled
-        }
-        scheduled?.cancel()
+        state.withLock { $0.isCancelled = true }
+        DeadlineSweeper.shared.unregister(self)
     }
 
-    /// Fires if a limit has passed, else schedules the next check for when one could.
-    private func check() {
-        var wait = deadline - ContinuousClock.now
+    /// Fires if a limit has passed.
+    /// - Returns: whether the timer is done (fired now or before, or cancelled).
+    @discardableResult
+    func check() -> Bool {
         var expiry: OpenRouterError?
-        if wait <= .zero {
+        if deadline <= ContinuousClock.now {
             expiry = OpenRouterError(.timeout, "no complete response within \(timeout.milliseconds) ms")
-        } else if let idleTimeout, let activity {
-            let idleLeft = idleTimeout - activity.idleTime
-            if idleLeft <= .zero {
-                expiry = OpenRouterError(.timeout, "no data for \(idleTimeout.milliseconds) ms")
+        } else if let idleTimeout, let activity, activity.idleTime >= idleTimeout {
+            expiry = OpenRouterError(.timeout, "no data for \(idleTimeout.milliseconds) ms")
+        }
+        guard let expiry else { return state.withLock { $0.isCancelled || $0.expiry != nil } }
+        let fire = state.withLock { state -> Bool in
+            guard !state.isCancelled, state.expiry == nil else { return false }
+            state.expiry = expiry
+            return true
+        }
+        if fire { onExpiry() }
+        return true
+    }
+}
+
+/// Checks the limits of every request in flight from one repeating task on an event loop,
+/// running only while some are registered.
+///
+/// A NIO timer per request, scheduled and cancelled from outside the event loop, cost two
+/// cross-thread hand-offs (and loop wake-ups) per request; registering here is a lock and a
+/// dictionary entry. The price is precision: a limit fires up to one tick late.
+final class DeadlineSweeper: Sendable {
+    static let shared = DeadlineSweeper(eventLoop: OpenRouterClient.sharedHTTPClient.eventLoopGroup.next())
+    /// How often limits are checked.
+    static let tick: TimeAmount = .milliseconds(10)
+
+    private struct State {
+        var timers: [ObjectIdentifier: DeadlineTimer] = [:]
+        var isSweeping = false
+    }
+
+    private let state = Mutex(State())
+    private let eventLoop: any EventLoop
+
+    private init(eventLoop: any EventLoop) {
+        self.eventLoop = eventLoop
+    }
+
+    fileprivate func register(_ timer: DeadlineTimer) {
+        let starts = state.withLock { state -> Bool in
+            state.timers[ObjectIdentifier(timer)] = timer
+            defer { state.isSweeping = true }
+            return !state.isSweeping
+        }
+        if starts { scheduleSweep() }
+    }
+
+    fileprivate func unregister(_ timer: DeadlineTimer) {
+        _ = state.withLock { $0.timers.removeValue(forKey: ObjectIdentifier(timer)) }
+    }
+
+    private func scheduleSweep() {
+        eventLoop.scheduleTask(in: Self.tick) { self.sweep() }
+    }
+
+    private func sweep() {
+        let timers = state.withLock { state -> [DeadlineTimer]? in
+            guard !state.timers.isEmpty else {
+                state.isSweeping = false
+                return nil
             }
-            wait = min(wait, idleLeft)
+            return Array(state.timers.values)
         }
-        if let expiry {
-            let fire = state.withLock { state -> Bool in
-                guard !state.isCancelled, state.expiry == nil else { return false }
-                state.expiry = expiry
-                return true
-            }
-            if fire { onExpiry() }
-            return
+        guard let timers else { return }
+        for timer in timers where timer.check() {
+            unregister(timer)
         }
-        state.withLock { state in
-            guard !state.isCancelled else { return }
-            state.scheduled = eventLoop.scheduleTask(in: .nanoseconds(max(wait.nanoseconds, 1_000_000))) { [self] in check() }
-        }
+        scheduleSweep()
     }
 }
