@@ -64,17 +64,20 @@ public final class OpenRouterClient: Sendable {
     /// A process-wide HTTP client that is never shut down, sized for batch work
     /// (up to 1,024 connections per host; the client's own limit decides how many are used).
     ///
-    /// Two choices here are measured (`scripts/bench`, CPU per job at C = 256, L = 20 ms):
+    /// Three choices here are measured (`scripts/bench`, CPU per job at C = 256, L = 20 ms):
     /// - no decompression: asking for gzip put a decompressor in every connection's pipeline,
     ///   14% of the runner's CPU for chat answers that are small JSON; a compressed answer is
     ///   refused by name (``send(path:method:body:)``) rather than misread.
     /// - half as many event loops as cores (at least one): the other cores run the tasks that
     ///   await the answers, SQLite and parsing; NIO's one-per-core default added thread hops,
     ///   6% of the runner's CPU on two cores.
+    /// - no tracing spans: with no tracer bootstrapped, AsyncHTTPClient still built every
+    ///   request's span attributes for the no-op one, 7% of the runner's CPU.
     public static let sharedHTTPClient: HTTPClient = {
         var configuration = HTTPClient.Configuration()
         configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 1024)
         configuration.decompression = .disabled
+        configuration.tracing.tracer = nil
         let group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, System.coreCount / 2))
         return HTTPClient(eventLoopGroupProvider: .shared(group), configuration: configuration)
     }()
