@@ -56,7 +56,8 @@ extension OpenRouterClient {
             let stream = try await self.openStream(body: body, finalCheck: finalCheck, onFinish: nil)
             onStreamOpened?(stream.generationID)
             do throws(OpenRouterError) {
-                return (try await stream.collect(), AttemptFacts(statusCode: 200, generationID: stream.generationID))
+                let response = try await stream.collect()
+                return (response, AttemptFacts(statusCode: 200, generationID: stream.generationID).answering(response))
             } catch {
                 var failure = error.with(statusCode: 200)
                 if failure.generationID?.isEmpty ?? true { failure.generationID = stream.generationID }

@@ -122,7 +122,7 @@ public final class OpenRouterClient: Sendable {
             do throws(OpenRouterError) {
                 let response = try ChatResponse(json: json, generationID: facts.generationID)
                 try self.checkContent(of: response, for: request)
-                return (response, facts)
+                return (response, facts.answering(response))
             } catch {
                 throw error.with(statusCode: facts.statusCode)
             }
@@ -135,6 +135,22 @@ public final class OpenRouterClient: Sendable {
     struct AttemptFacts: Sendable {
         var statusCode: Int?
         var generationID: String?
+        /// Of a chat answer: what it reports, for the attempt's record.
+        var usage: Usage?
+        var responseID: String?
+
+        init(statusCode: Int?, generationID: String?) {
+            self.statusCode = statusCode
+            self.generationID = generationID
+        }
+
+        /// These facts and what `response` reports.
+        func answering(_ response: ChatResponse) -> AttemptFacts {
+            var facts = self
+            facts.usage = response.usage
+            facts.responseID = response.id
+            return facts
+        }
     }
 
     /// Runs `attempt` until it succeeds, fails for good, or retries run out, reporting each
@@ -153,9 +169,8 @@ public final class OpenRouterClient: Sendable {
             do {
                 let (value, facts) = try await attempt()
                 let latency = clock.now - start
-                let usage = (value as? ChatResponse)?.usage
-                logAttempt(model: model, status: facts.statusCode, latency: latency, usage: usage, generationID: facts.generationID, error: nil)
-                onAttempt?(AttemptReport(attempt: retry + 1, startedAt: startedAt, latency: latency, statusCode: facts.statusCode, error: nil, generationID: facts.generationID ?? (value as? ChatResponse)?.id, usage: usage, retryDelay: nil))
+                logAttempt(model: model, status: facts.statusCode, latency: latency, usage: facts.usage, generationID: facts.generationID, error: nil)
+                onAttempt?(AttemptReport(attempt: retry + 1, startedAt: startedAt, latency: latency, statusCode: facts.statusCode, error: nil, generationID: facts.generationID ?? facts.responseID, usage: facts.usage, retryDelay: nil))
                 return value
             } catch {
                 let latency = clock.now - start
