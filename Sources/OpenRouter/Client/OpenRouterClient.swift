@@ -139,11 +139,6 @@ public final class OpenRouterClient: Sendable {
         var usage: Usage?
         var responseID: String?
 
-        init(statusCode: Int?, generationID: String?) {
-            self.statusCode = statusCode
-            self.generationID = generationID
-        }
-
         /// These facts and what `response` reports.
         func answering(_ response: ChatResponse) -> AttemptFacts {
             var facts = self
