@@ -315,4 +315,47 @@ struct HostileResponseTests {
         #expect(error?.category == .invalidResponse)
         #expect(error?.message.hasPrefix("expected a JSON object, got") == true)
     }
+
+    // MARK: Size
+
+    /// The error `chat` throws for `response` with `maxResponseBytes` of 1,024, and how many
+    /// requests the server saw.
+    static func failureWithSmallLimit(of response: CannedHTTPServer.Response) async throws -> (error: OpenRouterError?, requests: Int) {
+        try await CannedHTTPServer.withRunning(answering: response) { server in
+            var configuration = OpenRouterConfiguration()
+            configuration.baseURL = server.baseURL
+            configuration.maxRetries = 2
+            configuration.maxResponseBytes = 1024
+            let client = try OpenRouterClient(apiKey: apiKey, configuration: configuration, sleep: { _ in })
+            do {
+                let answer = try await client.chat(request)
+                Issue.record("expected an error, got \(String(describing: answer.content))")
+                return (nil, server.received.count)
+            } catch {
+                return (error as? OpenRouterError, server.received.count)
+            }
+        }
+    }
+
+    @Test func aTooLargeAnswerIsRefusedWithItsStatusAndGenerationID() async throws {
+        var response = CannedHTTPServer.Response(Self.completion() + String(repeating: " ", count: 4000))
+        response.headers = ["x-generation-id: gen-too-large"]
+        let (error, requests) = try await Self.failureWithSmallLimit(of: response)
+        #expect(error?.category == .invalidResponse)
+        #expect(error?.message == "response body larger than 1024 bytes")
+        #expect(error?.statusCode == 200)
+        #expect(error?.generationID == "gen-too-large")
+        #expect(requests == 1)
+    }
+
+    @Test func anErrorStatusWithABodyOverTheLimitIsStillThatError() async throws {
+        // The status decides: a 503 whose page is larger than the answer limit is a retried
+        // server error, its message cut from the page, never "response too large".
+        let page = "<html>" + String(repeating: "Service Unavailable. ", count: 200) + "</html>"
+        let (error, requests) = try await Self.failureWithSmallLimit(of: .init(status: 503, contentType: "text/html", page))
+        #expect(error?.category == .server)
+        #expect(error?.statusCode == 503)
+        #expect(error?.message == "HTTP 503: " + String(page.prefix(200)))
+        #expect(requests == 3)
+    }
 }

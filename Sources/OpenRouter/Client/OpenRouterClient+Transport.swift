@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import Logging
 import NIOCore
 import NIOHTTP1
 import Synchronization
@@ -30,8 +31,20 @@ extension OpenRouterClient {
 
     /// One attempt: sends, waits for the whole JSON body within the deadline, and turns any
     /// non-2xx status into an `OpenRouterError`. Holds one of the client's permits throughout.
+    ///
+    /// Through AsyncHTTPClient's delegate API, which collects the body on the event loop and
+    /// completes one future: its async API costs per request a task (and an actor hop) to
+    /// register for cancellation, a deadline timer scheduled and cancelled across threads, and a
+    /// hand-off per body part (measured in `scripts/bench`, CPU per job). Its deadline is ours.
     func send(path: String, method: HTTPMethod, body: [UInt8]?) async throws(OpenRouterError) -> (JSONValue, AttemptFacts) {
-        let request = makeRequest(path: path, method: method, body: body)
+        let request: HTTPClient.Request
+        do {
+            request = try HTTPClient.Request(url: baseURL + path, method: method, headers: headers(streaming: false), body: body.map { .bytes($0) })
+        } catch {
+            var failure = OpenRouterError(.config, "cannot make a request for \(baseURL + path): \(error)")
+            failure.wasSent = false
+            throw failure
+        }
         let maxBytes = configuration.maxResponseBytes
         let timeout = configuration.timeout
         do {
@@ -43,52 +56,73 @@ extension OpenRouterClient {
         }
         defer { limiter.release() }
         let sentAt = Date()
-        let client = httpClient
-        let logger = transportLogger
-        return try await translatingErrors {
-            try await withDeadline(timeout, activity: nil) {
-                let response = try await client.execute(request, timeout: .nanoseconds(timeout.nanoseconds), logger: logger)
-                let facts = AttemptFacts(statusCode: Int(response.status.code), generationID: response.headers.first(name: "x-generation-id"))
-                self.adaptConcurrency(statusCode: Int(response.status.code), sentAt: sentAt)
-                try await Self.throwIfFailed(response, facts: facts)
-                try Self.refuseCompression(response, facts: facts)
-                let contentType = response.headers.first(name: "content-type")?.lowercased() ?? "application/json"
-                guard contentType.contains("json") else {
-                    throw OpenRouterError(.invalidResponse, "expected a JSON body, got Content-Type \(contentType.prefix(60))", statusCode: facts.statusCode, generationID: facts.generationID)
-                }
-                let bytes = try await Self.collect(response.body, upTo: maxBytes, activity: nil, facts: facts)
-                do {
-                    return (try JSONValue(parsing: bytes), facts)
-                } catch {
-                    throw OpenRouterError(.invalidResponse, "malformed JSON body: \(error)", statusCode: facts.statusCode, generationID: facts.generationID)
-                }
+        let response = try await translatingErrors {
+            try await Self.execute(request, on: httpClient, upTo: maxBytes, timeout: timeout, logger: transportLogger)
+        }
+        let facts = AttemptFacts(statusCode: Int(response.status.code), generationID: response.headers.first(name: "x-generation-id"))
+        adaptConcurrency(statusCode: Int(response.status.code), sentAt: sentAt)
+        if let failure = Self.failure(status: response.status, headers: response.headers, body: response.body, facts: facts) { throw failure }
+        if let failure = Self.compressionFailure(response.headers, facts: facts) { throw failure }
+        let contentType = response.headers.first(name: "content-type")?.lowercased() ?? "application/json"
+        guard contentType.contains("json") else {
+            throw OpenRouterError(.invalidResponse, "expected a JSON body, got Content-Type \(contentType.prefix(60))", statusCode: facts.statusCode, generationID: facts.generationID)
+        }
+        do {
+            let json = try response.body.withUnsafeReadableBytes { try JSONValue(parsing: $0) }
+            return (json, facts)
+        } catch {
+            throw OpenRouterError(.invalidResponse, "malformed JSON body: \(error)", statusCode: facts.statusCode, generationID: facts.generationID)
+        }
+    }
+
+    /// Sends `request` and collects its answer, at most `maxBytes` of body, within `timeout`.
+    static func execute(_ request: HTTPClient.Request, on client: HTTPClient, upTo maxBytes: Int, timeout: Duration, logger: Logger) async throws -> CollectedResponse {
+        let collector = ResponseCollector(maxBytes: maxBytes)
+        let task = client.execute(request: request, delegate: collector, eventLoop: .indifferent, deadline: nil, logger: logger)
+        let timer = DeadlineTimer(deadline: .now + timeout, timeout: timeout, idleTimeout: nil, activity: nil) { task.cancel() }
+        defer { timer.cancel() }
+        do {
+            return try await withTaskCancellationHandler {
+                try await task.futureResult.get()
+            } onCancel: {
+                task.cancel()
             }
+        } catch {
+            if let expiry = timer.expiry { throw expiry }
+            throw error
         }
     }
 
     /// Throws the server's error for a non-2xx response, after reading (a bounded part of) its body.
     static func throwIfFailed(_ response: HTTPClientResponse, facts: AttemptFacts) async throws {
-        let status = Int(response.status.code)
-        guard !(200..<300).contains(status) else { return }
-        let retryAfter = response.headers.first(name: "retry-after").flatMap { RetryPolicy.parseRetryAfter($0) }
+        guard !(200..<300).contains(Int(response.status.code)) else { return }
         let bytes = (try? await collect(response.body, upTo: 1 << 20, activity: nil, facts: facts)) ?? []
-        var error: OpenRouterError
-        if let json = try? JSONValue(parsing: bytes), let carried = json["error"], !carried.isNull {
-            error = OpenRouterError(carried: carried, statusCode: status, generationID: facts.generationID, retryAfter: retryAfter)
-        } else {
-            let snippet = String(decoding: bytes.prefix(200), as: UTF8.self)
-            error = OpenRouterError(OpenRouterError.Category(statusCode: status), "HTTP \(status)\(snippet.isEmpty ? "" : ": " + snippet)", statusCode: status, retryAfter: retryAfter, generationID: facts.generationID)
+        if let failure = failure(status: response.status, headers: response.headers, body: ByteBuffer(bytes: bytes), facts: facts) { throw failure }
+    }
+
+    /// The server's error for a non-2xx response; nil for a 2xx.
+    static func failure(status: HTTPResponseStatus, headers: HTTPHeaders, body: ByteBuffer, facts: AttemptFacts) -> OpenRouterError? {
+        let status = Int(status.code)
+        guard !(200..<300).contains(status) else { return nil }
+        let retryAfter = headers.first(name: "retry-after").flatMap { RetryPolicy.parseRetryAfter($0) }
+        if let json = try? body.withUnsafeReadableBytes({ try JSONValue(parsing: $0) }), let carried = json["error"], !carried.isNull {
+            return OpenRouterError(carried: carried, statusCode: status, generationID: facts.generationID, retryAfter: retryAfter)
         }
-        throw error
+        let snippet = String(decoding: body.readableBytesView.prefix(200), as: UTF8.self)
+        return OpenRouterError(OpenRouterError.Category(statusCode: status), "HTTP \(status)\(snippet.isEmpty ? "" : ": " + snippet)", statusCode: status, retryAfter: retryAfter, generationID: facts.generationID)
     }
 
     /// The client asks for no compression (no `Accept-Encoding`) and decodes none, so a body
     /// compressed anyway (a proxy on the way, say) is refused by name instead of misread.
     static func refuseCompression(_ response: HTTPClientResponse, facts: AttemptFacts) throws {
-        guard let encoding = response.headers.first(name: "content-encoding")?.lowercased(),
+        if let failure = compressionFailure(response.headers, facts: facts) { throw failure }
+    }
+
+    static func compressionFailure(_ headers: HTTPHeaders, facts: AttemptFacts) -> OpenRouterError? {
+        guard let encoding = headers.first(name: "content-encoding")?.lowercased(),
               encoding != "identity", !encoding.isEmpty
-        else { return }
-        throw OpenRouterError(.invalidResponse, "the body is compressed (Content-Encoding \(encoding.prefix(40))), which was not asked for", statusCode: facts.statusCode, generationID: facts.generationID)
+        else { return nil }
+        return OpenRouterError(.invalidResponse, "the body is compressed (Content-Encoding \(encoding.prefix(40))), which was not asked for", statusCode: facts.statusCode, generationID: facts.generationID)
     }
 
     /// Reads a body, refusing more than `limit` bytes.
@@ -173,7 +207,7 @@ func withDeadline<T: Sendable>(
 }
 
 /// Fires `onExpiry` once, when the deadline passes or no activity is seen for `idleTimeout`.
-private final class DeadlineTimer: Sendable {
+final class DeadlineTimer: Sendable {
     private struct State {
         var expiry: OpenRouterError?
         var isCancelled = false
@@ -252,7 +286,7 @@ final class DeadlineSweeper: Sendable {
         self.eventLoop = eventLoop
     }
 
-    fileprivate func register(_ timer: DeadlineTimer) {
+    func register(_ timer: DeadlineTimer) {
         let starts = state.withLock { state -> Bool in
             state.timers[ObjectIdentifier(timer)] = timer
             defer { state.isSweeping = true }
@@ -261,7 +295,7 @@ final class DeadlineSweeper: Sendable {
         if starts { scheduleSweep() }
     }
 
-    fileprivate func unregister(_ timer: DeadlineTimer) {
+    func unregister(_ timer: DeadlineTimer) {
         _ = state.withLock { $0.timers.removeValue(forKey: ObjectIdentifier(timer)) }
     }
 
