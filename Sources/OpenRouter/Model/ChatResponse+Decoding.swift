@@ -117,7 +117,7 @@ extension Usage {
         switch usage["cost"] {
         case nil, .null?: cost = nil
         case .number(let number)?:
-            guard let decimal = Decimal(string: number.literal, locale: Locale(identifier: "en_US_POSIX")), decimal >= 0, decimal < 1_000_000 else {
+            guard let decimal = Decimal(exactly: number.literal), decimal >= 0, decimal < 1_000_000 else {
                 throw OpenRouterError(.invalidResponse, "usage.cost is not a plausible amount", statusCode: 200, generationID: generationID)
             }
             cost = decimal

@@ -99,12 +99,23 @@ extension JobStore {
     @discardableResult
     static func recordAttempt(_ db: Database, jobID: Int64, _ attempt: AttemptRecord, runnerID: String) throws -> Bool {
         let usage = attempt.usage
-        let arguments: StatementArguments = [
-            jobID, runnerID, attempt.startedAt.millisecondsSince1970, attempt.latency?.milliseconds,
-            attempt.statusCode, attempt.errorCategory, attempt.errorMessage, attempt.generationID,
-            usage?.prompt, usage?.completion, usage?.reasoning, usage?.cached,
-            attempt.costPicoUSD, attempt.costSource, attempt.isOpen,
-        ]
+        func bindAttempt(_ b: StatementBinder) {
+            b.bind(1, jobID)
+            b.bind(2, runnerID)
+            b.bind(3, attempt.startedAt.millisecondsSince1970)
+            b.bind(4, attempt.latency?.milliseconds)
+            b.bind(5, attempt.statusCode)
+            b.bind(6, attempt.errorCategory)
+            b.bind(7, attempt.errorMessage)
+            b.bind(8, attempt.generationID)
+            b.bind(9, usage?.prompt)
+            b.bind(10, usage?.completion)
+            b.bind(11, usage?.reasoning)
+            b.bind(12, usage?.cached)
+            b.bind(13, attempt.costPicoUSD)
+            b.bind(14, attempt.costSource)
+            b.bind(15, attempt.isOpen)
+        }
         var isNew = true
         if !attempt.isOpen, attempt.generationID != nil {
             // An open row holds no tokens or cost, so completing it adds only this record's.
@@ -115,19 +126,16 @@ extension JobStore {
                 WHERE id = (SELECT id FROM attempts WHERE job_id = ?1 AND generation_id = ?8 AND is_open = 1
                   AND cost_picousd IS NULL ORDER BY id DESC LIMIT 1)
                 """)
-            close.setUncheckedArguments(arguments)
-            try close.execute()
-            isNew = db.changesCount == 0
+            isNew = try close.execute(db, binding: bindAttempt) == 0
         }
         if isNew {
             let insert = try db.cachedStatement(sql: """
                 INSERT INTO attempts (job_id, runner_id, started_at, latency_ms, status_code, error_category,
                   error_message, generation_id, prompt_tokens, completion_tokens, reasoning_tokens, cached_tokens,
                   cost_picousd, cost_source, is_open)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
                 """)
-            insert.setUncheckedArguments(arguments)
-            try insert.execute()
+            try insert.execute(db, binding: bindAttempt)
         }
         // A job's cost source is its attempts' worst: 'estimated', then 'reconciled' (reported
         // later), then 'reported'. Its cost saturates (an integer overflow in SQLite's `+` yields
@@ -140,11 +148,16 @@ extension JobStore {
               cost_source = \(costSourceMerge("cost_source", "?6"))
             WHERE id = ?7
             """)
-        update.setUncheckedArguments([
-            usage?.prompt ?? 0, usage?.completion ?? 0, usage?.reasoning ?? 0, usage?.cached ?? 0,
-            attempt.costPicoUSD ?? 0, attempt.costSource, jobID, isNew ? 1 : 0,
-        ])
-        try update.execute()
+        try update.execute(db) { b in
+            b.bind(1, usage?.prompt ?? 0)
+            b.bind(2, usage?.completion ?? 0)
+            b.bind(3, usage?.reasoning ?? 0)
+            b.bind(4, usage?.cached ?? 0)
+            b.bind(5, attempt.costPicoUSD ?? 0)
+            b.bind(6, attempt.costSource)
+            b.bind(7, jobID)
+            b.bind(8, isNew)
+        }
         return isNew
     }
 
@@ -166,19 +179,26 @@ extension JobStore {
         switch outcome {
         case .succeeded(let result):
             let update = try db.cachedStatement(sql: """
-                UPDATE jobs SET state = 'succeeded', finished_at = ?, answered_model = ?, finish_reason = ?,
-                  latency_ms = ?, error_category = NULL, error_message = NULL
-                WHERE id = ? AND runner_id = ? AND state = 'running'
+                UPDATE jobs SET state = 'succeeded', finished_at = ?1, answered_model = ?2, finish_reason = ?3,
+                  latency_ms = ?4, error_category = NULL, error_message = NULL
+                WHERE id = ?5 AND runner_id = ?6 AND state = 'running'
                 """)
-            update.setUncheckedArguments([
-                nowMS, result.answeredModel, result.finishReason, result.latency?.milliseconds, jobID, runnerID,
-            ])
-            try update.execute()
-            guard db.changesCount == 1 else { return false }
+            let changed = try update.execute(db) { b in
+                b.bind(1, nowMS)
+                b.bind(2, result.answeredModel)
+                b.bind(3, result.finishReason)
+                b.bind(4, result.latency?.milliseconds)
+                b.bind(5, jobID)
+                b.bind(6, runnerID)
+            }
+            guard changed == 1 else { return false }
             let insert = try db.cachedStatement(
-                sql: "INSERT OR REPLACE INTO results (job_id, response, created_at) VALUES (?, ?, ?)")
-            insert.setUncheckedArguments([jobID, result.responseBody, nowMS])
-            try insert.execute()
+                sql: "INSERT OR REPLACE INTO results (job_id, response, created_at) VALUES (?1, ?2, ?3)")
+            try insert.execute(db) { b in
+                b.bind(1, jobID)
+                b.bind(2, result.responseBody)
+                b.bind(3, nowMS)
+            }
             return true
         case .failed(let category, let message):
             let update = try db.cachedStatement(sql: """
