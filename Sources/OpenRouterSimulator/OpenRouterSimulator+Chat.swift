@@ -10,6 +10,10 @@ extension OpenRouterSimulator {
 
     /// `POST /api/v1/chat/completions`.
     func chat(_ request: Request, context: SimulatorRequestContext) async throws -> Response {
+        // The latency counts from here, so the simulator's own work (reading, decoding,
+        // rendering) is part of it, as a real server's is: a request answers `latency` after
+        // it arrived, not `latency` plus however long a busy simulator took.
+        let arrival = ContinuousClock.now
         let generationID = state.makeGenerationID()
 
         let authorization = request.headers[.authorization] ?? ""
@@ -70,10 +74,11 @@ extension OpenRouterSimulator {
         if let fault { state.countFault(fault.rawValue) }
 
         let latency = chat.sim?.latencyMs.map { Duration.milliseconds($0) } ?? configuration.latency
+        let answerAt = arrival + latency
         let streamed = chat.stream ?? false
 
         if let status = fault?.errorStatus, let fault {
-            if latency > .zero { try await Task.sleep(for: latency) }
+            if latency > .zero { try await Task.sleep(until: answerAt) }
             return faultErrorResponse(
                 fault, status: status, chat: chat, model: modelID, lastUserText: lastUserText,
                 authorization: authorization, generationID: generationID)
@@ -97,11 +102,11 @@ extension OpenRouterSimulator {
 
         switch fault {
         case .reset:
-            if latency > .zero { try await Task.sleep(for: latency) }
+            if latency > .zero { try await Task.sleep(until: answerAt) }
             context.channel.close(promise: nil)
             throw ConnectionDropped()
         case .hang:
-            if latency > .zero { try await Task.sleep(for: latency) }
+            if latency > .zero { try await Task.sleep(until: answerAt) }
             await InboundCloseDetector.hang(on: context.channel, limit: .seconds(120))
             throw ConnectionDropped()
         default:
@@ -124,7 +129,7 @@ extension OpenRouterSimulator {
                 body: ResponseBody(contentLength: bytes.utf8.count) { writer in
                     // The token keeps the request in flight until the last byte is out.
                     defer { withExtendedLifetime(token) {} }
-                    if latency > .zero { try await Task.sleep(for: latency) }
+                    if latency > .zero { try await Task.sleep(until: answerAt) }
                     for byte in bytes.utf8 {
                         try await writer.write(ByteBuffer(bytes: CollectionOfOne(byte)))
                         try await Task.sleep(for: interval)
@@ -140,7 +145,7 @@ extension OpenRouterSimulator {
                 body: ResponseBody { writer in
                     defer { withExtendedLifetime(token) {} }
                     try await writer.write(ByteBuffer(string: renderer.processingComment))
-                    if latency > .zero { try await Task.sleep(for: latency) }
+                    if latency > .zero { try await Task.sleep(until: answerAt) }
                     for event in renderer.streamEvents() {
                         try await writer.write(ByteBuffer(string: event))
                     }
@@ -148,8 +153,9 @@ extension OpenRouterSimulator {
                 })
         }
 
-        if latency > .zero { try await Task.sleep(for: latency) }
-        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: renderer.jsonBody())))
+        let answer = ByteBuffer(string: renderer.jsonBody())
+        if latency > .zero { try await Task.sleep(until: answerAt) }
+        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: answer))
     }
 
     /// The key of `Authorization: Bearer <key>`, or `""`.

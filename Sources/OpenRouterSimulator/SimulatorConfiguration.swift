@@ -5,8 +5,9 @@ public struct SimulatorConfiguration: Sendable {
     public var host = "127.0.0.1"
     /// Port to bind; `0` (the default) picks a free one.
     public var port = 0
-    /// Delay before answering a chat request (streams: before the first `data:` event).
-    /// Overridden per request by `sim.latency_ms`. Default `.zero`.
+    /// Time from a chat request's arrival to its answer (streams: to the first `data:`
+    /// event), the simulator's own work included. Overridden per request by
+    /// `sim.latency_ms`. Default `.zero`.
     public var latency: Duration = .zero
     /// If set, chat requests must send exactly this bearer key. Default `nil`: any non-empty key.
     public var apiKey: String? = nil

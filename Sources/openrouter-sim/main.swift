@@ -11,7 +11,7 @@ struct OpenRouterSim: AsyncParsableCommand {
 
     @Option(help: "Address to bind.") var host = "127.0.0.1"
     @Option(help: "Port to bind (0 picks a free port).") var port = 0
-    @Option(name: .customLong("latency-ms"), help: "Delay before each chat answer, in milliseconds.") var latencyMs = 0
+    @Option(name: .customLong("latency-ms"), help: "Time from a chat request's arrival to its answer, in milliseconds.") var latencyMs = 0
     @Option(help: "Seed for the fault-rate PRNG.") var seed: UInt64 = 0
     @Option(
         name: .customLong("fault-rate"),

@@ -142,4 +142,14 @@ struct OpenRouterClientTests {
         let plain = try OpenRouterClient(apiKey: Self.key).headers(streaming: false)
         #expect(plain["X-Title"].isEmpty && plain["X-OpenRouter-Title"].isEmpty && plain["HTTP-Referer"].isEmpty)
     }
+
+    @Test(arguments: [
+        ("application/json", "json", true), ("Application/JSON; charset=utf-8", "json", true),
+        ("application/problem+json", "json", true), ("text/html; charset=utf-8", "json", false),
+        ("", "json", false), ("jso", "json", false), ("TEXT/EVENT-STREAM", "event-stream", true),
+        ("text/event\rstream", "event-stream", false), ("text/plain", "event-stream", false),
+    ] as [(String, StaticString, Bool)])
+    func mediaTypesAreMatchedWithoutRegardToCase(value: String, word: StaticString, matches: Bool) {
+        #expect(OpenRouterClient.mediaType(value, contains: word) == matches)
+    }
 }

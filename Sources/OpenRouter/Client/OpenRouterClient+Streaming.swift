@@ -85,7 +85,7 @@ extension OpenRouterClient {
         finalCheck: @escaping @Sendable (ChatResponse) throws(OpenRouterError) -> Void,
         onFinish: (@Sendable (StreamEnd) -> Void)?
     ) async throws(OpenRouterError) -> ChatStream {
-        let request = makeRequest(path: "/chat/completions", method: .POST, body: body, streaming: true)
+        let request = makeRequest(path: Self.chatPath, method: .POST, body: body, streaming: true)
         let timeout = configuration.timeout
         let idleTimeout = configuration.streamIdleTimeout
         let maxBytes = configuration.maxResponseBytes
@@ -112,7 +112,7 @@ extension OpenRouterClient {
                     try await Self.throwIfFailed(response, facts: facts)
                     try Self.refuseCompression(response, facts: facts)
                     let contentType = response.headers.first(name: "content-type")?.lowercased() ?? ""
-                    if !contentType.contains("event-stream") {
+                    if !Self.mediaType(contentType, contains: "event-stream") {
                         // Some failures come back as a JSON body even for stream requests.
                         let bytes = try await Self.collect(response.body, upTo: 1 << 20, activity: nil, facts: facts)
                         if let json = try? JSONValue(parsing: bytes), let error = json["error"] {

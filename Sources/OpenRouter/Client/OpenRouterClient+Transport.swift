@@ -6,8 +6,12 @@ import NIOHTTP1
 import Synchronization
 
 extension OpenRouterClient {
-    /// Headers of every request. The key goes here and nowhere else.
+    /// Headers of every request, made once per client. The key goes here and nowhere else.
     func headers(streaming: Bool) -> HTTPHeaders {
+        streaming ? requestHeaders.stream : requestHeaders.json
+    }
+
+    static func headers(apiKey: APIKey, configuration: OpenRouterConfiguration, streaming: Bool) -> HTTPHeaders {
         var headers = HTTPHeaders()
         headers.add(name: "Authorization", value: "Bearer \(apiKey.secret)")
         headers.add(name: "Content-Type", value: "application/json")
@@ -39,7 +43,9 @@ extension OpenRouterClient {
     func send(path: String, method: HTTPMethod, body: [UInt8]?) async throws(OpenRouterError) -> (JSONValue, AttemptFacts) {
         let request: HTTPClient.Request
         do {
-            request = try HTTPClient.Request(url: baseURL + path, method: method, headers: headers(streaming: false), body: body.map { .bytes($0) })
+            // The chat URL is parsed once per client; it is most of the requests.
+            let url = path == Self.chatPath ? chatURL : try URL(string: baseURL + path).orThrow()
+            request = try HTTPClient.Request(url: url, method: method, headers: requestHeaders.json, body: body.map { .bytes($0) })
         } catch {
             var failure = OpenRouterError(.config, "cannot make a request for \(baseURL + path): \(error)")
             failure.wasSent = false
@@ -63,15 +69,38 @@ extension OpenRouterClient {
         adaptConcurrency(statusCode: Int(response.status.code), sentAt: sentAt)
         if let failure = Self.failure(status: response.status, headers: response.headers, body: response.body, facts: facts) { throw failure }
         if let failure = Self.compressionFailure(response.headers, facts: facts) { throw failure }
-        let contentType = response.headers.first(name: "content-type")?.lowercased() ?? "application/json"
-        guard contentType.contains("json") else {
-            throw OpenRouterError(.invalidResponse, "expected a JSON body, got Content-Type \(contentType.prefix(60))", statusCode: facts.statusCode, generationID: facts.generationID)
+        let contentType = response.headers.first(name: "content-type") ?? "application/json"
+        guard Self.mediaType(contentType, contains: "json") else {
+            throw OpenRouterError(.invalidResponse, "expected a JSON body, got Content-Type \(contentType.lowercased().prefix(60))", statusCode: facts.statusCode, generationID: facts.generationID)
         }
         do {
             let json = try response.body.withUnsafeReadableBytes { try JSONValue(parsing: $0) }
             return (json, facts)
         } catch {
             throw OpenRouterError(.invalidResponse, "malformed JSON body: \(error)", statusCode: facts.statusCode, generationID: facts.generationID)
+        }
+    }
+
+    static let chatPath = "/chat/completions"
+
+    /// Whether a `Content-Type` value holds `word` (lowercase ASCII), in any case: a byte
+    /// search, where `String.contains` would go through Foundation's locale-aware one.
+    static func mediaType(_ value: String, contains word: StaticString) -> Bool {
+        let needle = UnsafeBufferPointer(start: word.utf8Start, count: word.utf8CodeUnitCount)
+        var value = value
+        return value.withUTF8 { haystack in
+            guard needle.count <= haystack.count else { return false }
+            for start in 0...(haystack.count - needle.count) {
+                var index = 0
+                while index < needle.count {
+                    let byte = haystack[start + index]
+                    let lower = byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte + 32 : byte
+                    guard lower == needle[index] else { break }
+                    index += 1
+                }
+                if index == needle.count { return true }
+            }
+            return false
         }
     }
 
@@ -316,5 +345,16 @@ final class DeadlineSweeper: Sendable {
             unregister(timer)
         }
         scheduleSweep()
+    }
+}
+
+private struct UnparsableURL: Error, CustomStringConvertible {
+    var description: String { "not a valid URL" }
+}
+
+extension Optional where Wrapped == URL {
+    fileprivate func orThrow() throws -> URL {
+        guard let self else { throw UnparsableURL() }
+        return self
     }
 }

@@ -25,6 +25,10 @@ public final class OpenRouterClient: Sendable {
     let modelsCache = Mutex<(models: [ModelInfo], expires: ContinuousClock.Instant)?>(nil)
     /// Used only when ``OpenRouterConfiguration/adaptsConcurrency``.
     let adaptive: Mutex<AdaptiveConcurrency>
+    /// Request headers, made once: they carry the key, so they reflect as nothing.
+    let requestHeaders: RequestHeaders
+    /// `baseURL` + `/chat/completions`, parsed.
+    let chatURL: URL
 
     /// - Parameters:
     ///   - apiKey: the OpenRouter key; required.
@@ -46,6 +50,13 @@ public final class OpenRouterClient: Sendable {
         var base = url.absoluteString
         while base.hasSuffix("/") { base.removeLast() }
         self.baseURL = base
+        guard let chatURL = URL(string: base + Self.chatPath) else {
+            throw OpenRouterError(.config, "baseURL does not make a valid chat URL: \(base + Self.chatPath)")
+        }
+        self.chatURL = chatURL
+        self.requestHeaders = RequestHeaders(
+            json: Self.headers(apiKey: self.apiKey, configuration: configuration, streaming: false),
+            stream: Self.headers(apiKey: self.apiKey, configuration: configuration, streaming: true))
         self.configuration = configuration
         self.httpClient = httpClient
         self.limiter = ConcurrencyLimiter(limit: configuration.maxConcurrentRequests)
@@ -118,7 +129,7 @@ public final class OpenRouterClient: Sendable {
         let body = request.wireBody(defaultModel: configuration.defaultModel).serializedBytes
         let model = request.model ?? configuration.defaultModel ?? ""
         return try await withRetries(model: model, onAttempt: onAttempt) { () async throws(OpenRouterError) -> (ChatResponse, AttemptFacts) in
-            let (json, facts) = try await self.send(path: "/chat/completions", method: .POST, body: body)
+            let (json, facts) = try await self.send(path: Self.chatPath, method: .POST, body: body)
             do throws(OpenRouterError) {
                 let response = try ChatResponse(json: json, generationID: facts.generationID)
                 try self.checkContent(of: response, for: request)
@@ -246,6 +257,16 @@ public final class OpenRouterClient: Sendable {
         error.partialContent = scrub(error.partialContent)
         return error
     }
+}
+
+/// The headers of a client's requests. They hold the key, so neither `dump` nor
+/// `description` shows them (as ``APIKey`` shows only its last four characters).
+struct RequestHeaders: Sendable, CustomReflectable, CustomStringConvertible {
+    let json: HTTPHeaders
+    let stream: HTTPHeaders
+
+    var customMirror: Mirror { Mirror(self, children: [], displayStyle: .struct) }
+    var description: String { "RequestHeaders(redacted)" }
 }
 
 extension OpenRouterError {
