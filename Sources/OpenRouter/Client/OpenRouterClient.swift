@@ -127,6 +127,19 @@ public final class OpenRouterClient: Sendable {
         var request = request
         request.stream = false
         let body = request.wireBody(defaultModel: configuration.defaultModel).serializedBytes
+        return try await chat(request, encodedBody: body, onAttempt: onAttempt)
+    }
+
+    /// Sends a chat completion whose wire body was made before: the JSON text of
+    /// `request.wireBody()` for a request that was validated then and is not streamed (a stored
+    /// job's, say). The body goes out as it is, with no second validation or encoding; the
+    /// request decides the model and how the answer is checked.
+    ///
+    /// - Parameters:
+    ///   - request: what `body` decodes to.
+    ///   - body: the wire JSON, as ``ChatRequest/wireBody(defaultModel:)`` wrote it.
+    ///   - onAttempt: called once per HTTP attempt as it ends.
+    public func chat(_ request: ChatRequest, encodedBody body: [UInt8], onAttempt: (@Sendable (AttemptReport) -> Void)? = nil) async throws(OpenRouterError) -> ChatResponse {
         let model = request.model ?? configuration.defaultModel ?? ""
         return try await withRetries(model: model, onAttempt: onAttempt) { () async throws(OpenRouterError) -> (ChatResponse, AttemptFacts) in
             let (json, facts) = try await self.send(path: Self.chatPath, method: .POST, body: body)

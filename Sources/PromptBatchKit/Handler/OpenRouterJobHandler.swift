@@ -47,9 +47,11 @@ public struct OpenRouterJobHandler: JobHandler {
                 open.isOpen = true
                 recordAttempt(open)
             }
+            // A stored request is the wire body `submit` validated and wrote; a job not streamed
+            // sends it as it is (encoding it again would give the same bytes).
             let response = job.isStream
                 ? try await client.chatStreamCollected(request, onAttempt: onAttempt, onStreamOpened: onStreamOpened)
-                : try await client.chat(request, onAttempt: onAttempt)
+                : try await client.chat(request, encodedBody: Array(job.requestBody.utf8), onAttempt: onAttempt)
             result = .success(response)
         } catch {
             result = .failure(error)

@@ -1,0 +1,50 @@
+import Foundation
+import OpenRouter
+@testable import PromptBatchKit
+import Testing
+
+/// A job that is not streamed sends its stored request as it is (`chat(_:encodedBody:)`): that
+/// is exact only if encoding the decoded request again gives the same bytes, for every form a
+/// job line can take.
+@Suite
+struct StoredRequestTests {
+    static let jobsFolder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("jobs").path
+
+    static let extraLines = [
+        #"{"model":"openai/gpt-4o-mini","messages":[{"role":"user","content":"Hi"}],"seed":7,"stop":["\n\n"],"top_p":0.5,"frequency_penalty":-1.5,"presence_penalty":0.25}"#,
+        #"{"model":"openai/gpt-4o-mini","models":["anthropic/claude-3.5-haiku"],"provider":{"order":["openai"],"allow_fallbacks":false},"messages":[{"role":"system","content":"Be brief."},{"role":"user","content":[{"type":"text","text":"Describe"},{"type":"image_url","image_url":{"url":"https://example.com/a.png"}}]}]}"#,
+        #"{"custom_id":"b","method":"POST","url":"/v1/chat/completions","body":{"model":"openai/gpt-4o","messages":[{"role":"user","content":"ünïcödé \u2028 and \"quotes\""}],"max_tokens":5,"temperature":1.25}}"#,
+    ]
+
+    static func lines() throws -> [String] {
+        let files = try FileManager.default.contentsOfDirectory(atPath: jobsFolder).filter { $0.hasSuffix(".jsonl") }.sorted()
+        var lines: [String] = []
+        for file in files {
+            let text = try String(contentsOfFile: jobsFolder + "/" + file, encoding: .utf8)
+            lines += text.split(whereSeparator: \.isNewline).map(String.init).filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
+        }
+        return lines + extraLines
+    }
+
+    @Test func reencodingAStoredRequestGivesItsBytes() throws {
+        let parser = JobLineParser(defaultModel: "openai/gpt-4o-mini")
+        var checked = 0
+        for (index, line) in try Self.lines().enumerated() {
+            var bytes = Array(line.utf8)
+            let job = try bytes.withUnsafeMutableBytes { try parser.parse(UnsafeRawBufferPointer($0), fallbackCustomID: "line-\(index)") }
+            guard !job.isStream else { continue }
+            guard case .object(let body) = try JSONValue(parsing: job.requestBody) else {
+                Issue.record("line \(index): stored request is not an object")
+                continue
+            }
+            var request = try ChatRequest(wire: body)
+            // What `chat(_:)` would send for it.
+            try request.validate()
+            request.stream = false
+            #expect(request.wireBody().serialized == job.requestBody, "line \(index): \(line)")
+            checked += 1
+        }
+        #expect(checked >= 20)
+    }
+}
