@@ -56,10 +56,16 @@ let package = Package(
             dependencies: ["MigrationsEmbedder"]
         ),
         // The queue, ingestion, runner and reports. Runs any JobHandler.
+        // sqlite3_config, which is variadic and so out of Swift's reach.
+        .target(
+            name: "CSQLiteSettings",
+            linkerSettings: [.linkedLibrary("sqlite3")]
+        ),
         .target(
             name: "PromptBatchKit",
             dependencies: [
                 "OpenRouter",
+                "CSQLiteSettings",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 // SQLite's C API, for the one statement a submit runs a million times.
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),

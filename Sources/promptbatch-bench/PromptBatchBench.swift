@@ -86,8 +86,9 @@ struct Bench: Sendable {
     // MARK: Helpers
 
     /// Submits a job file into a new database; returns the submit's accounting.
-    func submit(_ file: String, into database: String) async throws -> ChildProcess.Exit {
+    func submit(_ file: String, into database: String, syncingFirst: Bool = false) async throws -> ChildProcess.Exit {
         for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: database + suffix) }
+        if syncingFirst { sync() }
         return try await ChildProcess.run(
             products.promptbatch, ["submit", file, "--db", database], environment: environment,
             stdoutPath: database + ".submit.out", stderrPath: database + ".submit.err")
@@ -312,10 +313,11 @@ struct Bench: Sendable {
     func ingestion(measure: Bool) async throws -> [Measurement] {
         let file = work + "/jobs-\(bigJobs).jsonl"
         let bytes = try Workload.writeJobs(count: bigJobs, to: file)
-        let exit = try await submit(file, into: bigDatabase)
+        // Each timed command starts with nothing of the step before still being written back
+        // (the 300 MB file just written, the last database), so neither pays for the other's I/O.
+        var exit = try await submit(file, into: bigDatabase, syncingFirst: true)
         guard measure else { return [] }
         let imported = work + "/import.sqlite"
-        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: imported + suffix) }
         let script = work + "/import.sql"
         try """
             CREATE TABLE lines(line TEXT);
@@ -323,7 +325,18 @@ struct Bench: Sendable {
             .separator "\\037" "\\n"
             .import \(file) lines
             """.write(toFile: script, atomically: true, encoding: .utf8)
-        let sqlite = try await ChildProcess.run("/usr/bin/sqlite3", [imported], stdoutPath: work + "/import.out", stderrPath: work + "/import.err", stdinPath: script)
+        func importWithSQLite() async throws -> ChildProcess.Exit {
+            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: imported + suffix) }
+            sync()
+            return try await ChildProcess.run("/usr/bin/sqlite3", [imported], stdoutPath: work + "/import.out", stderrPath: work + "/import.err", stdinPath: script)
+        }
+        // Two rounds, alternating, and the faster of each: the machine's speed drifts by more
+        // than the difference being measured.
+        var sqlite = try await importWithSQLite()
+        let second = try await submit(file, into: bigDatabase, syncingFirst: true)
+        if second.wallSeconds < exit.wallSeconds { exit = second }
+        let secondImport = try await importWithSQLite()
+        if secondImport.wallSeconds < sqlite.wallSeconds { sqlite = secondImport }
         let linesPerSecond = Double(bigJobs) / exit.wallSeconds
         let ratio = exit.wallSeconds / sqlite.wallSeconds
         return [
@@ -332,7 +345,7 @@ struct Bench: Sendable {
                 unit: "lines/s", reference: sqlite.wallSeconds, referenceName: "sqlite3 .import s", ratio: ratio,
                 target: "≥ 100,000 lines/s and ≤ 4× sqlite3", met: linesPerSecond >= 100_000 && ratio <= 4,
                 runnerCPUSeconds: exit.cpuSeconds, peakRSSMB: Double(exit.peakRSSBytes) / 1_048_576, wallSeconds: exit.wallSeconds,
-                note: String(format: "sqlite3 .import: %.0f lines/s, peak RSS %.1f MB", Double(bigJobs) / sqlite.wallSeconds, Double(sqlite.peakRSSBytes) / 1_048_576)),
+                note: String(format: "faster of 2 alternating rounds each; sqlite3 .import: %.0f lines/s, peak RSS %.1f MB", Double(bigJobs) / sqlite.wallSeconds, Double(sqlite.peakRSSBytes) / 1_048_576)),
         ]
     }
 
