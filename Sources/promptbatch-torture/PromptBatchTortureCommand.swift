@@ -11,7 +11,7 @@ struct PromptBatchTortureCommand: AsyncParsableCommand {
         discussion: "Exits 1 when any invariant broke in any mode; the report of each mode goes to stdout.")
 
     @Option(help: "The promptbatch binary.") var promptbatch: String
-    @Option(help: "Modes to run: \(TortureConfiguration.Mode.allCases.map(\.rawValue).joined(separator: ", ")).")
+    @Option(parsing: .upToNextOption, help: "Modes to run: \(TortureConfiguration.Mode.allCases.map(\.rawValue).joined(separator: ", ")).")
     var modes: [String] = TortureConfiguration.Mode.allCases.map(\.rawValue)
     @Option(help: "Jobs per mode.") var jobs = 2_000
     @Option(help: "Interruptions per mode.") var interruptions = 10
