@@ -114,7 +114,7 @@ extension OpenRouterClient {
                     let contentType = response.headers.first(name: "content-type")?.lowercased() ?? ""
                     if !Self.mediaType(contentType, contains: "event-stream") {
                         // Some failures come back as a JSON body even for stream requests.
-                        let bytes = try await Self.collect(response.body, upTo: 1 << 20, activity: nil, facts: facts)
+                        let bytes = try await Self.collect(response.body, upTo: ResponseCollector.errorBodyBytes, activity: nil, facts: facts)
                         if let json = try? JSONValue(parsing: bytes), let error = json["error"] {
                             throw OpenRouterError(carried: error, statusCode: 200, generationID: facts.generationID)
                         }

@@ -41,13 +41,10 @@ extension OpenRouterClient {
     /// register for cancellation, a deadline timer scheduled and cancelled across threads, and a
     /// hand-off per body part (measured in `scripts/bench`, CPU per job). Its deadline is ours.
     func send(path: String, method: HTTPMethod, body: [UInt8]?) async throws(OpenRouterError) -> (JSONValue, AttemptFacts) {
-        let request: HTTPClient.Request
-        do {
-            // The chat URL is parsed once per client; it is most of the requests.
-            let url = path == Self.chatPath ? chatURL : try URL(string: baseURL + path).orThrow()
-            request = try HTTPClient.Request(url: url, method: method, headers: requestHeaders.json, body: body.map { .bytes($0) })
-        } catch {
-            var failure = OpenRouterError(.config, "cannot make a request for \(baseURL + path): \(error)")
+        // The chat URL is parsed once per client; it is most of the requests.
+        let url = path == Self.chatPath ? chatURL : URL(string: baseURL + path)
+        guard let url, let request = try? HTTPClient.Request(url: url, method: method, headers: requestHeaders.json, body: body.map { .bytes($0) }) else {
+            var failure = OpenRouterError(.config, "cannot make a request for \(baseURL + path): not a valid URL")
             failure.wasSent = false
             throw failure
         }
@@ -125,7 +122,7 @@ extension OpenRouterClient {
     /// Throws the server's error for a non-2xx response, after reading (a bounded part of) its body.
     static func throwIfFailed(_ response: HTTPClientResponse, facts: AttemptFacts) async throws {
         guard !(200..<300).contains(Int(response.status.code)) else { return }
-        let bytes = (try? await collect(response.body, upTo: 1 << 20, activity: nil, facts: facts)) ?? []
+        let bytes = (try? await collect(response.body, upTo: ResponseCollector.errorBodyBytes, activity: nil, facts: facts)) ?? []
         if let failure = failure(status: response.status, headers: response.headers, body: ByteBuffer(bytes: bytes), facts: facts) { throw failure }
     }
 
@@ -345,16 +342,5 @@ final class DeadlineSweeper: Sendable {
             unregister(timer)
         }
         scheduleSweep()
-    }
-}
-
-private struct UnparsableURL: Error, CustomStringConvertible {
-    var description: String { "not a valid URL" }
-}
-
-extension Optional where Wrapped == URL {
-    fileprivate func orThrow() throws -> URL {
-        guard let self else { throw UnparsableURL() }
-        return self
     }
 }

@@ -22,6 +22,7 @@ final class ResponseCollector: HTTPClientResponseDelegate {
     }
 
     private let maxBytes: Int
+    /// How much of an error status's body is read (the message comes from it).
     static let errorBodyBytes = 1 << 20
     private let state = Mutex(State())
 

@@ -135,12 +135,12 @@ extension JobStore {
             return nil
         }
 
-        /// Runs the insert with SQLite's own binding calls, pointing it at the strings' bytes
-        /// for the duration of the step: GRDB's `StatementArguments` box every value and copy
-        /// every string, which was a third of the database side of a million-line submit.
+        /// Runs the insert with SQLite's own binding calls (``StatementBinder``), pointing it at
+        /// the strings' bytes for the duration of the step.
         /// - Returns: rows inserted (0 when the custom id repeats).
         private func insertRow(_ job: NewJob, estimate: JobEstimate) throws -> Int32 {
             let statement = insert.sqliteStatement
+            let binder = StatementBinder(statement: statement)
             var customID = job.customID
             var sourceFile = job.sourceFile
             var model = job.model
@@ -149,15 +149,15 @@ extension JobStore {
                 sourceFile.withUTF8 { sourceFile in
                     model.withUTF8 { model in
                         request.withUTF8 { request in
-                            sqlite3_bind_int64(statement, 1, batchID)
-                            Self.bindText(statement, 2, customID)
-                            Self.bindText(statement, 3, sourceFile)
-                            sqlite3_bind_int64(statement, 4, Int64(job.lineNumber))
-                            Self.bindText(statement, 5, model)
-                            Self.bindText(statement, 6, request)
-                            sqlite3_bind_int(statement, 7, job.isStream ? 1 : 0)
-                            Self.bindInteger(statement, 8, estimate.promptTokens)
-                            Self.bindInteger(statement, 9, estimate.maxCompletionTokens)
+                            binder.bind(1, batchID)
+                            binder.bind(2, borrowing: customID)
+                            binder.bind(3, borrowing: sourceFile)
+                            binder.bind(4, job.lineNumber)
+                            binder.bind(5, borrowing: model)
+                            binder.bind(6, borrowing: request)
+                            binder.bind(7, job.isStream)
+                            binder.bind(8, estimate.promptTokens)
+                            binder.bind(9, estimate.maxCompletionTokens)
                             let code = sqlite3_step(statement)
                             // The bytes bound above are valid only inside these closures.
                             sqlite3_reset(statement)
@@ -167,32 +167,8 @@ extension JobStore {
                     }
                 }
             }
-            guard code == SQLITE_DONE else {
-                throw DatabaseError(
-                    resultCode: ResultCode(rawValue: code),
-                    message: String(cString: sqlite3_errmsg(db.sqliteConnection)), sql: insert.sql)
-            }
+            try insert.checkDone(code, db)
             return sqlite3_changes(db.sqliteConnection)
-        }
-
-        /// Binds UTF-8 bytes that outlive the statement's next step (SQLITE_STATIC: no copy).
-        private static func bindText(_ statement: SQLiteStatement, _ index: Int32, _ bytes: UnsafeBufferPointer<UInt8>) {
-            let destructor = unsafeBitCast(0, to: sqlite3_destructor_type.self)
-            if let base = bytes.baseAddress {
-                base.withMemoryRebound(to: CChar.self, capacity: bytes.count) {
-                    _ = sqlite3_bind_text(statement, index, $0, Int32(bytes.count), destructor)
-                }
-            } else {
-                _ = sqlite3_bind_text(statement, index, "", 0, destructor)
-            }
-        }
-
-        private static func bindInteger(_ statement: SQLiteStatement, _ index: Int32, _ value: Int?) {
-            if let value {
-                sqlite3_bind_int64(statement, index, Int64(value))
-            } else {
-                sqlite3_bind_null(statement, index)
-            }
         }
 
         /// The ids of other batches with this content hash, oldest first, as seen inside the

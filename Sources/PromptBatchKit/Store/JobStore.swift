@@ -50,8 +50,8 @@ public struct JobStore: Sendable {
     }
 
     /// Once per process, before SQLite's first connection: no memory statistics, whose global
-    /// mutex every SQLite allocation and free took (6% of a million-line submit's samples,
-    /// most of them on the database thread, which bounds it). Too late if something else in the
+    /// mutex every SQLite allocation and free took (4.5% of a submit's samples, most of them
+    /// on the database thread, which bounds it). Too late if something else in the
     /// process opened a database first; then SQLite keeps its defaults.
     private static let sqliteSettings: Void = {
         _ = promptbatch_sqlite_disable_memory_statistics()
