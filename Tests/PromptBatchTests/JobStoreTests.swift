@@ -325,4 +325,26 @@ import Testing
         #expect(try store.counts(batchID: nil).total == 0)
         #expect(try store.dbPool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM batches") } == 0)
     }
+
+    /// The insert runs with CHECK constraints off (its `state` is always the default); the
+    /// connection must have them back afterwards, whether the batch was created or refused.
+    @Test(arguments: [false, true])
+    func theStateCheckIsEnforcedAgainAfterABatch(bodyThrows: Bool) throws {
+        struct Refused: Error {}
+        let database = try TemporaryDatabase()
+        let store = try database.openStore()
+        let existing = try store.createTestBatch(1)
+        _ = try? store.createBatch(name: nil, sourceFiles: []) { writer in
+            for job in makeJobs(3) { try writer.add(job) }
+            if bodyThrows { throw Refused() }
+            return "h"
+        }
+        let error = try #require(throws: DatabaseError.self) {
+            try store.dbPool.write { db in
+                try db.execute(sql: "UPDATE jobs SET state = 'bogus' WHERE batch_id = ?", arguments: [existing])
+            }
+        }
+        #expect(error.extendedResultCode == .SQLITE_CONSTRAINT_CHECK)
+        #expect(try store.counts(batchID: existing).pending == 1)
+    }
 }

@@ -157,6 +157,12 @@ public struct JSONObject: Sendable, Hashable, Sequence, ExpressibleByDictionaryL
         for (key, value) in pairs { self[key] = value }
     }
 
+    /// Makes room for `capacity` members, so building an object of known size allocates once.
+    public mutating func reserveCapacity(_ capacity: Int) {
+        keys.reserveCapacity(capacity)
+        values.reserveCapacity(capacity)
+    }
+
     public var count: Int { keys.count }
     public var isEmpty: Bool { keys.isEmpty }
 
@@ -191,20 +197,42 @@ public struct JSONObject: Sendable, Hashable, Sequence, ExpressibleByDictionaryL
                         rebuildIndex()
                     }
                 }
-            } else if let existing = position(of: key) {
-                keys.remove(at: existing)
-                values.remove(at: existing)
-                if index != nil { rebuildIndex() }
+            } else {
+                removeValue(forKey: key)
             }
         }
     }
 
-    public func makeIterator() -> AnyIterator<(key: String, value: JSONValue)> {
-        var position = 0
-        return AnyIterator {
-            guard position < keys.count else { return nil }
+    /// Removes the key, keeping the others in order, with one search.
+    /// - Returns: the value it had, or nil when it was absent.
+    @discardableResult
+    public mutating func removeValue(forKey key: String) -> JSONValue? {
+        guard let existing = position(of: key) else { return nil }
+        keys.remove(at: existing)
+        let value = values.remove(at: existing)
+        if index != nil { rebuildIndex() }
+        return value
+    }
+
+    public func makeIterator() -> Iterator {
+        Iterator(object: self)
+    }
+
+    /// Walks the members in order. A concrete type, not `AnyIterator`: serialising a request
+    /// iterates every object in it, and a type-erased iterator costs an allocation and an
+    /// indirect call per member.
+    public struct Iterator: IteratorProtocol {
+        private let object: JSONObject
+        private var position = 0
+
+        fileprivate init(object: JSONObject) {
+            self.object = object
+        }
+
+        public mutating func next() -> (key: String, value: JSONValue)? {
+            guard position < object.keys.count else { return nil }
             defer { position += 1 }
-            return (keys[position], values[position])
+            return (object.keys[position], object.values[position])
         }
     }
 

@@ -3,6 +3,7 @@ extension ChatRequest {
     /// fields last. `model` falls back to `defaultModel`.
     public func wireBody(defaultModel: String? = nil) -> JSONObject {
         var body = JSONObject()
+        body.reserveCapacity(4 + extraFields.count)
         body["messages"] = .array(messages.map(\.wireValue))
         if let model = model ?? defaultModel { body["model"] = .string(model) }
         if let responseFormat { body["response_format"] = responseFormat.wireValue }
@@ -24,7 +25,9 @@ extension ChatRequest {
 
 extension Message {
     var wireValue: JSONValue {
-        var object: JSONObject = ["role": .string(role.rawValue)]
+        var object = JSONObject()
+        object.reserveCapacity(2)
+        object["role"] = .string(role.rawValue)
         switch content {
         case .text(let text): object["content"] = .string(text)
         case .parts(let parts): object["content"] = .array(parts)

@@ -181,8 +181,7 @@ struct WireReader {
     }
 
     mutating func take(_ key: String) -> JSONValue? {
-        defer { remaining[key] = nil }
-        return remaining[key]
+        remaining.removeValue(forKey: key)
     }
 
     /// Puts a checked field back among the pass-through ones.

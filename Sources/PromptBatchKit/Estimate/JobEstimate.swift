@@ -53,8 +53,11 @@ public struct JobEstimate: Sendable, Hashable {
         if let format = body["response_format"], format["type"]?.stringValue == "json_schema" {
             tokens += Self.tokens(forBytes: format.serialized.utf8.count)
         }
-        let limits = [body["max_tokens"]?.intValue, body["max_completion_tokens"]?.intValue].compactMap { $0 }
-        self.init(promptTokens: tokens, maxCompletionTokens: limits.max())
+        let limit: Int? = switch (body["max_tokens"]?.intValue, body["max_completion_tokens"]?.intValue) {
+        case (let tokens?, let completion?): max(tokens, completion)
+        case (let tokens, let completion): tokens ?? completion
+        }
+        self.init(promptTokens: tokens, maxCompletionTokens: limit)
     }
 
     /// Estimates a request given as stored JSON text; text that is not a JSON object is

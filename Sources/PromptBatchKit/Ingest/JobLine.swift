@@ -43,7 +43,7 @@ public struct JobLineParser: Sendable {
             throw JobLineError("expected a JSON object, got \(value.typeName)")
         }
         let customID: String
-        switch object["custom_id"] {
+        switch object.removeValue(forKey: "custom_id") {
         case nil, .null?:
             customID = fallbackCustomID
         case .string(let id)?:
@@ -55,7 +55,6 @@ public struct JobLineParser: Sendable {
         case let other?:
             throw JobLineError("custom_id: expected a string, got \(other.typeName)")
         }
-        object["custom_id"] = nil
 
         var body: JSONObject
         if object["body"] != nil || object["url"] != nil || object["method"] != nil {
