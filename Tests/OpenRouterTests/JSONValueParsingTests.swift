@@ -178,6 +178,21 @@ struct JSONValueParsingTests {
         #expect(value.objectValue?.count == 200)
     }
 
+    @Test("Removing a key returns its value and keeps the others in order, small or large", arguments: [3, 200])
+    func removeValue(count: Int) throws {
+        let text = "{" + (0..<count).map { "\"key\($0)\":\($0)" }.joined(separator: ",") + "}"
+        var object = try #require(try JSONValue(parsing: text).objectValue)
+        #expect(object.removeValue(forKey: "key1") == .number(JSONNumber(1)))
+        #expect(object.removeValue(forKey: "key1") == nil)
+        #expect(object.removeValue(forKey: "absent") == nil)
+        #expect(object.count == count - 1)
+        #expect(object.keys == (0..<count).filter { $0 != 1 }.map { "key\($0)" })
+        for index in (0..<count).filter({ $0 != 1 }) {
+            #expect(object["key\(index)"] == .number(JSONNumber(index)))
+        }
+        #expect(JSONValue.object(object).serialized == "{" + (0..<count).filter { $0 != 1 }.map { "\"key\($0)\":\($0)" }.joined(separator: ",") + "}")
+    }
+
     @Test("Every input type parses the same")
     func inputTypes() throws {
         let text = #"{"a":[1,"é",{"b":null}]}"#

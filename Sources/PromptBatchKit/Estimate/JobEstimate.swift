@@ -54,8 +54,8 @@ public struct JobEstimate: Sendable, Hashable {
             tokens += Self.tokens(forBytes: format.serialized.utf8.count)
         }
         let limit: Int? = switch (body["max_tokens"]?.intValue, body["max_completion_tokens"]?.intValue) {
-        case (let tokens?, let completion?): max(tokens, completion)
-        case (let tokens, let completion): tokens ?? completion
+        case (let maxTokens?, let maxCompletionTokens?): max(maxTokens, maxCompletionTokens)
+        case (let maxTokens, let maxCompletionTokens): maxTokens ?? maxCompletionTokens
         }
         self.init(promptTokens: tokens, maxCompletionTokens: limit)
     }
