@@ -58,6 +58,84 @@ import Testing
         #expect(error.message.contains("migration 0001_initial.sql was edited after it was applied"))
     }
 
+    /// Version 5: no statement that writes a job's row opens an ephemeral table for the state
+    /// CHECK (an `IN` list did, on every execution), and the CHECK still refuses an unknown state.
+    @Test func theStateCheckCompilesToComparisons() throws {
+        let database = try TemporaryDatabase()
+        let store = try database.openStore()
+        let batchID = try store.createTestBatch(1)
+        try store.dbPool.write { db in
+            for sql in [
+                "UPDATE jobs SET state = 'succeeded', finished_at = 1 WHERE id = 1 AND state = 'running'",
+                "INSERT INTO jobs (batch_id, custom_id, source_file, line_number, model, request) VALUES (1, 'x', 'f', 1, 'm', '{}')",
+            ] {
+                let program = try Row.fetchAll(db, sql: "EXPLAIN " + sql).map { $0["opcode"] as String }
+                #expect(program.contains("Update") || program.contains("Insert"), "\(sql)")
+                #expect(!program.contains("OpenEphemeral"), "\(sql)")
+            }
+        }
+        let error = try #require(throws: DatabaseError.self) {
+            try store.dbPool.write { db in
+                try db.execute(sql: "UPDATE jobs SET state = 'bogus' WHERE batch_id = ?", arguments: [batchID])
+            }
+        }
+        #expect(error.extendedResultCode == .SQLITE_CONSTRAINT_CHECK)
+        #expect(error.message?.contains("valid_state") == true)
+    }
+
+    /// Version 5 rewrites the CHECK of a database made by version 4 in place: its jobs are
+    /// untouched, the file passes an integrity check, and a connection opened before the
+    /// migration sees the new schema.
+    @Test func version5RewritesTheStateCheckOfAnExistingDatabase() throws {
+        let database = try TemporaryDatabase()
+        let states = ["pending", "running", "succeeded", "failed", "cancelled"]
+        let earlier = try DatabaseQueue(path: database.path)
+        let beforeMigration: [Row]
+        do {
+            let pool = try DatabasePool(path: database.path)
+            try JobStore.Migrator.migrate(pool, migrations: JobStore.Migration.embedded.filter { $0.version <= 4 })
+            beforeMigration = try pool.write { db in
+                try db.execute(sql: "INSERT INTO batches (name, created_at, content_hash, source_files, job_count) VALUES ('old', 0, 'h', '[]', 5)")
+                for (index, state) in states.enumerated() {
+                    try db.execute(
+                        sql: """
+                            INSERT INTO jobs (batch_id, custom_id, source_file, line_number, model, request, state)
+                            VALUES (1, ?, 'f', ?, 'm', '{}', ?)
+                            """,
+                        arguments: ["job-\(index)", index + 1, state])
+                }
+                return try Row.fetchAll(db, sql: "SELECT * FROM jobs ORDER BY id")
+            }
+        }
+        // A connection that has read the version 4 schema.
+        #expect(try earlier.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM jobs") } == 5)
+
+        let store = try database.openStore()
+        let (sql, afterMigration, integrity) = try store.dbPool.read { db in
+            (
+                try String.fetchOne(db, sql: "SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = 'jobs'") ?? "",
+                try Row.fetchAll(db, sql: "SELECT * FROM jobs ORDER BY id"),
+                try String.fetchAll(db, sql: "PRAGMA integrity_check")
+            )
+        }
+        #expect(afterMigration == beforeMigration)
+        #expect(integrity == ["ok"])
+        #expect(sql.contains("CONSTRAINT valid_state CHECK (state = 'pending' OR state = 'running'"))
+        #expect(!sql.contains("state IN"))
+        #expect(try store.dbPool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM sqlite_schema WHERE name = 'schema_cookie_change'") } == 0)
+
+        // The schema cookie changed, so the earlier connection's next statement re-reads the
+        // schema (the message names the new constraint) and compiles against it from then on.
+        let error = try #require(throws: DatabaseError.self) {
+            try earlier.write { db in try db.execute(sql: "UPDATE jobs SET state = 'bogus' WHERE id = 1") }
+        }
+        #expect(error.message?.contains("valid_state") == true)
+        let program = try earlier.read { db in
+            try Row.fetchAll(db, sql: "EXPLAIN UPDATE jobs SET state = 'failed' WHERE id = 1").map { $0["opcode"] as String }
+        }
+        #expect(!program.contains("OpenEphemeral"))
+    }
+
     @Test func createsTheDatabaseFileWithMode0600() throws {
         let database = try TemporaryDatabase()
         _ = try database.openStore()
@@ -326,8 +404,8 @@ import Testing
         #expect(try store.dbPool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM batches") } == 0)
     }
 
-    /// The insert runs with CHECK constraints off (its `state` is always the default); the
-    /// connection must have them back afterwards, whether the batch was created or refused.
+    /// The state CHECK holds on the connection after a batch, whether it was created or refused
+    /// (a batch's insert once ran with CHECK constraints off).
     @Test(arguments: [false, true])
     func theStateCheckIsEnforcedAgainAfterABatch(bodyThrows: Bool) throws {
         struct Refused: Error {}

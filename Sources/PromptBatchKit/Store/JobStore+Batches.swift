@@ -78,13 +78,6 @@ extension JobStore {
                 sql: "INSERT INTO batches (name, created_at, content_hash, source_files, job_count) VALUES (?, ?, '', ?, 0)",
                 arguments: [name, now.millisecondsSince1970, sourceFilesJSON])
             let batchID = db.lastInsertedRowID
-            // The insert leaves `state` to its default, 'pending', so the table's CHECK on it
-            // cannot fail here; SQLite 3.40 would still build a five-row ephemeral table for
-            // its IN list on every row (a sixth of the database thread's time in a large
-            // submit). Statements prepared while this is on skip CHECK constraints; it is
-            // back off before anything else runs on the connection.
-            try db.execute(sql: "PRAGMA ignore_check_constraints = ON")
-            defer { try? db.execute(sql: "PRAGMA ignore_check_constraints = OFF") }
             let writer = try BatchWriter(db: db, batchID: batchID)
             let contentHash = try body(writer)
             try db.execute(
