@@ -41,12 +41,20 @@ extension OpenRouterClient {
     /// register for cancellation, a deadline timer scheduled and cancelled across threads, and a
     /// hand-off per body part (measured in `scripts/bench`, CPU per job). Its deadline is ours.
     func send(path: String, method: HTTPMethod, body: [UInt8]?) async throws(OpenRouterError) -> (JSONValue, AttemptFacts) {
-        // The chat URL is parsed once per client; it is most of the requests.
-        let url = path == Self.chatPath ? chatURL : URL(string: baseURL + path)
-        guard let url, let request = try? HTTPClient.Request(url: url, method: method, headers: requestHeaders.json, body: body.map { .bytes($0) }) else {
-            var failure = OpenRouterError(.config, "cannot make a request for \(baseURL + path): not a valid URL")
-            failure.wasSent = false
-            throw failure
+        let request: HTTPClient.Request
+        if path == Self.chatPath, method == .POST {
+            var chat = requestHeaders.chat
+            chat.body = body.map { .bytes($0) }
+            request = chat
+        } else {
+            guard let url = URL(string: baseURL + path),
+                let made = try? HTTPClient.Request(url: url, method: method, headers: requestHeaders.json, body: body.map { .bytes($0) })
+            else {
+                var failure = OpenRouterError(.config, "cannot make a request for \(baseURL + path): not a valid URL")
+                failure.wasSent = false
+                throw failure
+            }
+            request = made
         }
         let maxBytes = configuration.maxResponseBytes
         let timeout = configuration.timeout

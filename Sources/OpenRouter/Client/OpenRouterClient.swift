@@ -25,10 +25,9 @@ public final class OpenRouterClient: Sendable {
     let modelsCache = Mutex<(models: [ModelInfo], expires: ContinuousClock.Instant)?>(nil)
     /// Used only when ``OpenRouterConfiguration/adaptsConcurrency``.
     let adaptive: Mutex<AdaptiveConcurrency>
-    /// Request headers, made once: they carry the key, so they reflect as nothing.
+    /// Request headers and the chat request, made once: they carry the key, so they reflect
+    /// as nothing.
     let requestHeaders: RequestHeaders
-    /// `baseURL` + `/chat/completions`, parsed.
-    let chatURL: URL
 
     /// - Parameters:
     ///   - apiKey: the OpenRouter key; required.
@@ -50,13 +49,14 @@ public final class OpenRouterClient: Sendable {
         var base = url.absoluteString
         while base.hasSuffix("/") { base.removeLast() }
         self.baseURL = base
-        guard let chatURL = URL(string: base + Self.chatPath) else {
+        let json = Self.headers(apiKey: self.apiKey, configuration: configuration, streaming: false)
+        guard let chatURL = URL(string: base + Self.chatPath),
+            let chat = try? HTTPClient.Request(url: chatURL, method: .POST, headers: json)
+        else {
             throw OpenRouterError(.config, "baseURL does not make a valid chat URL: \(base + Self.chatPath)")
         }
-        self.chatURL = chatURL
         self.requestHeaders = RequestHeaders(
-            json: Self.headers(apiKey: self.apiKey, configuration: configuration, streaming: false),
-            stream: Self.headers(apiKey: self.apiKey, configuration: configuration, streaming: true))
+            json: json, stream: Self.headers(apiKey: self.apiKey, configuration: configuration, streaming: true), chat: chat)
         self.configuration = configuration
         self.httpClient = httpClient
         self.limiter = ConcurrencyLimiter(limit: configuration.maxConcurrentRequests)
@@ -277,6 +277,10 @@ public final class OpenRouterClient: Sendable {
 struct RequestHeaders: Sendable, CustomReflectable, CustomStringConvertible {
     let json: HTTPHeaders
     let stream: HTTPHeaders
+    /// `POST baseURL/chat/completions` with the `json` headers and no body: most requests are
+    /// this one with a body. `HTTPClient.Request(url:)` takes the URL apart (scheme, host,
+    /// port, path, through Foundation) each time it is made; copying this one does not.
+    let chat: HTTPClient.Request
 
     var customMirror: Mirror { Mirror(self, children: [], displayStyle: .struct) }
     var description: String { "RequestHeaders(redacted)" }
