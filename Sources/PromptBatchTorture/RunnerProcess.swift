@@ -39,16 +39,17 @@ final class RunnerProcess: Sendable {
         kill(pid, number)
     }
 
-    /// Waits on a Dispatch thread: `waitUntilExit` blocks, and must not hold a thread of the
-    /// cooperative pool that the in-process simulator serves from.
+    /// Waits on a thread of its own: `waitUntilExit` blocks, and must not hold a thread of the
+    /// cooperative pool that the in-process simulator serves from, nor one of Dispatch's global
+    /// queues, whose threads Swift's tasks share on Linux.
     func wait() async -> Exit {
         let process = self.process
         return await withCheckedContinuation { continuation in
-            DispatchQueue.global().async {
+            Thread {
                 process.waitUntilExit()
                 continuation.resume(returning: Exit(
                     status: process.terminationStatus, wasSignalled: process.terminationReason == .uncaughtSignal))
-            }
+            }.start()
         }
     }
 

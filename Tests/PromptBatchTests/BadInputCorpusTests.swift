@@ -208,11 +208,8 @@ private func canMakeAnUnreadableFile() -> Bool {
     return access(path, R_OK) != 0
 }
 
-/// Runs blocking work (large file writes, SQLite writes) on a Dispatch thread, so the cooperative pool stays free.
+/// Runs blocking work (large file writes, SQLite writes) on a thread of its own, so neither
+/// the cooperative pool nor Dispatch's global queues (which Swift's tasks share on Linux) wait.
 private func offCooperativePool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
-        DispatchQueue.global().async {
-            continuation.resume(with: Result { try work() })
-        }
-    }
+    try await CommandLineHarness.onThreadOfItsOwn { Result { try work() } }.get()
 }

@@ -63,7 +63,11 @@ final class Recorder: Sendable {
 }
 
 /// Polls `condition` every 5 ms until it holds or `timeout` passes.
-func waitUntil(timeout: Duration = .seconds(10), _ condition: () -> Bool) async throws {
+///
+/// The limit only keeps a broken test from hanging: it is wall-clock time, and in a full
+/// parallel `swift test` on two cores this task can wait many seconds behind synchronous tests
+/// that hold both of the cooperative pool's threads (10 s was not enough).
+func waitUntil(timeout: Duration = .seconds(120), _ condition: () -> Bool) async throws {
     let deadline = ContinuousClock.now + timeout
     while !condition() {
         if ContinuousClock.now > deadline { throw CancellationError() }

@@ -141,7 +141,12 @@ final class GroupCommitWriter: Sendable {
         do {
             let replies = try await dbPool.write { db in
                 let now = Date()
-                return try requests.map { try Self.apply($0, db: db, runnerID: runnerID, now: now, cache: cache) }
+                var folding = AttemptFolding(requests)
+                let replies = try requests.map {
+                    try Self.apply($0, db: db, runnerID: runnerID, now: now, cache: cache, folding: &folding)
+                }
+                try folding.flush(db)
+                return replies
             }
             deliver(replies, to: group)
         } catch where group.count > 1 {
@@ -161,16 +166,58 @@ final class GroupCommitWriter: Sendable {
         JobStore.storageFailureDescription(error) ?? "\(error)".split(whereSeparator: \.isNewline).joined(separator: " ")
     }
 
-    private static func apply(_ request: Request, db: Database, runnerID: String, now: Date, cache: ResponseCachePolicy?) throws -> Reply {
+    /// A job's last attempt and its success are usually in the same group, and each adds to
+    /// the job's row: the attempt its tokens and cost, the success its state and answer. The
+    /// attempt's totals wait for the success later in the group and go into its update, so the
+    /// row (and the state index) is written once per job instead of twice.
+    struct AttemptFolding {
+        /// Jobs whose success is still ahead in the group.
+        private var succeedingLater: Set<Int64> = []
+        /// Totals waiting for their job's success: at most one per job, the latest attempt's.
+        private var waiting: [Int64: JobStore.AttemptTotals] = [:]
+
+        init(_ group: [Request]) {
+            for case .complete(let jobID, .succeeded) in group { succeedingLater.insert(jobID) }
+        }
+
+        /// Adds an attempt's totals to its job now, or keeps them for the job's success.
+        mutating func add(_ totals: JobStore.AttemptTotals, jobID: Int64, db: Database) throws {
+            guard succeedingLater.contains(jobID) else {
+                return try JobStore.addToJob(db, jobID: jobID, totals)
+            }
+            // Two attempts in one group: the earlier one's totals go first, as they came.
+            if let earlier = waiting.updateValue(totals, forKey: jobID) {
+                try JobStore.addToJob(db, jobID: jobID, earlier)
+            }
+        }
+
+        /// The totals to fold into this completion of the job.
+        mutating func completing(_ jobID: Int64) -> JobStore.AttemptTotals? {
+            succeedingLater.remove(jobID)
+            return waiting.removeValue(forKey: jobID)
+        }
+
+        /// Adds whatever still waits (nothing, unless a job's success came twice in a group).
+        mutating func flush(_ db: Database) throws {
+            for (jobID, totals) in waiting { try JobStore.addToJob(db, jobID: jobID, totals) }
+            waiting = [:]
+        }
+    }
+
+    private static func apply(
+        _ request: Request, db: Database, runnerID: String, now: Date, cache: ResponseCachePolicy?, folding: inout AttemptFolding
+    ) throws -> Reply {
         switch request {
         case .claim(let limit, let batchID):
             let (jobs, cached) = try JobStore.claimJobs(db, limit: limit, runnerID: runnerID, batchID: batchID, now: now, cache: cache)
             return .claimed(jobs, cached: cached)
         case .attempt(let jobID, let attempt):
-            let isNew = try JobStore.recordAttempt(db, jobID: jobID, attempt, runnerID: runnerID)
+            let isNew = try JobStore.insertAttempt(db, jobID: jobID, attempt, runnerID: runnerID)
+            try folding.add(JobStore.AttemptTotals(attempt, isNew: isNew), jobID: jobID, db: db)
             return .recorded(attempt.usage, costPicoUSD: attempt.costPicoUSD ?? 0, isNewAttempt: isNew)
         case .complete(let jobID, let outcome):
-            let applied = try JobStore.complete(db, jobID: jobID, outcome: outcome, runnerID: runnerID, now: now)
+            let applied = try JobStore.complete(
+                db, jobID: jobID, outcome: outcome, runnerID: runnerID, now: now, adding: folding.completing(jobID))
             return .completed(outcome, applied: applied)
         case .release(let jobIDs):
             try JobStore.release(db, jobIDs: jobIDs, runnerID: runnerID)

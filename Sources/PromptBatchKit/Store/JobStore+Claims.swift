@@ -98,6 +98,61 @@ extension JobStore {
     ///   generation id, written when its stream started).
     @discardableResult
     static func recordAttempt(_ db: Database, jobID: Int64, _ attempt: AttemptRecord, runnerID: String) throws -> Bool {
+        let isNew = try insertAttempt(db, jobID: jobID, attempt, runnerID: runnerID)
+        try addToJob(db, jobID: jobID, AttemptTotals(attempt, isNew: isNew))
+        return isNew
+    }
+
+    /// What an attempt adds to its job's row: one attempt if it is new, its tokens and cost,
+    /// and its cost source merged into the job's. Bound as `?1`–`?6` and `?8` of
+    /// ``attemptTotalsAssignments``.
+    struct AttemptTotals {
+        var usage: TokenUsage?
+        var costPicoUSD: Int64?
+        var costSource: String?
+        var isNew: Bool
+
+        init(_ attempt: AttemptRecord, isNew: Bool) {
+            self.usage = attempt.usage
+            self.costPicoUSD = attempt.costPicoUSD
+            self.costSource = attempt.costSource
+            self.isNew = isNew
+        }
+
+        func bind(_ b: StatementBinder) {
+            b.bind(1, usage?.prompt ?? 0)
+            b.bind(2, usage?.completion ?? 0)
+            b.bind(3, usage?.reasoning ?? 0)
+            b.bind(4, usage?.cached ?? 0)
+            b.bind(5, costPicoUSD ?? 0)
+            b.bind(6, costSource)
+            b.bind(8, isNew)
+        }
+    }
+
+    /// A job's cost source is its attempts' worst: 'estimated', then 'reconciled' (reported
+    /// later), then 'reported'. Its cost saturates (an integer overflow in SQLite's `+` yields
+    /// a REAL, which MIN caps).
+    static let attemptTotalsAssignments = """
+        attempts = attempts + ?8,
+          prompt_tokens = prompt_tokens + ?1, completion_tokens = completion_tokens + ?2,
+          reasoning_tokens = reasoning_tokens + ?3, cached_tokens = cached_tokens + ?4,
+          cost_picousd = MIN(cost_picousd + ?5, 9223372036854775807),
+          cost_source = \(costSourceMerge("cost_source", "?6"))
+        """
+
+    /// Adds an attempt to its job's totals (whoever owns the job now: the attempt was made).
+    static func addToJob(_ db: Database, jobID: Int64, _ totals: AttemptTotals) throws {
+        let update = try db.cachedStatement(sql: "UPDATE jobs SET \(attemptTotalsAssignments) WHERE id = ?7")
+        try update.execute(db) { b in
+            totals.bind(b)
+            b.bind(7, jobID)
+        }
+    }
+
+    /// Writes an attempt's row: a new one, or the open row its stream left.
+    /// - Returns: Whether the row is new.
+    static func insertAttempt(_ db: Database, jobID: Int64, _ attempt: AttemptRecord, runnerID: String) throws -> Bool {
         let usage = attempt.usage
         func bindAttempt(_ b: StatementBinder) {
             b.bind(1, jobID)
@@ -137,27 +192,6 @@ extension JobStore {
                 """)
             try insert.execute(db, binding: bindAttempt)
         }
-        // A job's cost source is its attempts' worst: 'estimated', then 'reconciled' (reported
-        // later), then 'reported'. Its cost saturates (an integer overflow in SQLite's `+` yields
-        // a REAL, which MIN caps).
-        let update = try db.cachedStatement(sql: """
-            UPDATE jobs SET attempts = attempts + ?8,
-              prompt_tokens = prompt_tokens + ?1, completion_tokens = completion_tokens + ?2,
-              reasoning_tokens = reasoning_tokens + ?3, cached_tokens = cached_tokens + ?4,
-              cost_picousd = MIN(cost_picousd + ?5, 9223372036854775807),
-              cost_source = \(costSourceMerge("cost_source", "?6"))
-            WHERE id = ?7
-            """)
-        try update.execute(db) { b in
-            b.bind(1, usage?.prompt ?? 0)
-            b.bind(2, usage?.completion ?? 0)
-            b.bind(3, usage?.reasoning ?? 0)
-            b.bind(4, usage?.cached ?? 0)
-            b.bind(5, attempt.costPicoUSD ?? 0)
-            b.bind(6, attempt.costSource)
-            b.bind(7, jobID)
-            b.bind(8, isNew)
-        }
         return isNew
     }
 
@@ -174,24 +208,46 @@ extension JobStore {
         """
     }
 
-    static func complete(_ db: Database, jobID: Int64, outcome: JobOutcome, runnerID: String, now: Date) throws -> Bool {
+    /// The success update, parameters `?7` and `?9`–`?13`; with an attempt's totals first
+    /// (`?1`–`?6`, `?8`) when ``complete(_:jobID:outcome:runnerID:now:adding:)`` folds one in.
+    private static func succeededSQL(addingAttempt: Bool) -> String {
+        """
+        UPDATE jobs SET \(addingAttempt ? attemptTotalsAssignments + "," : "")
+          state = 'succeeded', finished_at = ?9, answered_model = ?10, finish_reason = ?11,
+          latency_ms = ?12, error_category = NULL, error_message = NULL
+        WHERE id = ?7 AND runner_id = ?13 AND state = 'running'
+        """
+    }
+    private static let succeeded = succeededSQL(addingAttempt: false)
+    private static let succeededAddingAttempt = succeededSQL(addingAttempt: true)
+
+    /// Finishes a job if `runnerID` still owns it.
+    /// - Parameter totals: an attempt of the job, already inserted, whose totals are added to
+    ///   the job's row here: in the success update itself when it applies (one write of the
+    ///   row instead of two), on their own otherwise.
+    static func complete(
+        _ db: Database, jobID: Int64, outcome: JobOutcome, runnerID: String, now: Date, adding totals: AttemptTotals? = nil
+    ) throws -> Bool {
         let nowMS = now.millisecondsSince1970
+        if case .succeeded = outcome {} else if let totals {
+            try addToJob(db, jobID: jobID, totals)
+        }
         switch outcome {
         case .succeeded(let result):
-            let update = try db.cachedStatement(sql: """
-                UPDATE jobs SET state = 'succeeded', finished_at = ?1, answered_model = ?2, finish_reason = ?3,
-                  latency_ms = ?4, error_category = NULL, error_message = NULL
-                WHERE id = ?5 AND runner_id = ?6 AND state = 'running'
-                """)
+            let update = try db.cachedStatement(sql: totals == nil ? succeeded : succeededAddingAttempt)
             let changed = try update.execute(db) { b in
-                b.bind(1, nowMS)
-                b.bind(2, result.answeredModel)
-                b.bind(3, result.finishReason)
-                b.bind(4, result.latency?.milliseconds)
-                b.bind(5, jobID)
-                b.bind(6, runnerID)
+                totals?.bind(b)
+                b.bind(7, jobID)
+                b.bind(9, nowMS)
+                b.bind(10, result.answeredModel)
+                b.bind(11, result.finishReason)
+                b.bind(12, result.latency?.milliseconds)
+                b.bind(13, runnerID)
             }
-            guard changed == 1 else { return false }
+            guard changed == 1 else {
+                if let totals { try addToJob(db, jobID: jobID, totals) }
+                return false
+            }
             let insert = try db.cachedStatement(
                 sql: "INSERT OR REPLACE INTO results (job_id, response, created_at) VALUES (?1, ?2, ?3)")
             try insert.execute(db) { b in

@@ -63,26 +63,24 @@ struct CommandLineHarness: Sendable {
     }
 
     /// Waits for the process, reading its output concurrently so a full pipe cannot block it.
-    /// The blocking reads run on Dispatch's threads, never on the cooperative pool (which has
-    /// as many threads as cores: blocking it would starve the in-process simulator).
+    ///
+    /// The blocking reads and the wait run on threads of their own. Not on the cooperative
+    /// pool, and not on Dispatch's global queues either: on Linux Swift's tasks run on the
+    /// same limited set of global-queue threads, so two dozen children's reads held them all
+    /// and stalled every test for half a minute (the in-process simulator could not answer
+    /// the children, which therefore never exited).
     static func finish(_ process: Process, _ stdout: Pipe, _ stderr: Pipe) async -> Result {
-        async let out = readToEnd(stdout.fileHandleForReading)
-        async let err = readToEnd(stderr.fileHandleForReading)
+        async let out = onThreadOfItsOwn { stdout.fileHandleForReading.readDataToEndOfFile() }
+        async let err = onThreadOfItsOwn { stderr.fileHandleForReading.readDataToEndOfFile() }
         let (outData, errData) = await (out, err)
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            DispatchQueue.global().async {
-                process.waitUntilExit()
-                continuation.resume()
-            }
-        }
+        await onThreadOfItsOwn { process.waitUntilExit() }
         return Result(exitCode: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self), stderr: String(decoding: errData, as: UTF8.self))
     }
 
-    private static func readToEnd(_ handle: FileHandle) async -> Data {
+    /// Runs a blocking `body` on a new thread and returns what it returned.
+    static func onThreadOfItsOwn<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
         await withCheckedContinuation { continuation in
-            DispatchQueue.global().async {
-                continuation.resume(returning: handle.readDataToEndOfFile())
-            }
+            Thread { continuation.resume(returning: body()) }.start()
         }
     }
 }
