@@ -141,9 +141,11 @@ extension JobStore {
           cost_source = \(costSourceMerge("cost_source", "?6"))
         """
 
+    private static let addToJobSQL = "UPDATE jobs SET \(attemptTotalsAssignments) WHERE id = ?7"
+
     /// Adds an attempt to its job's totals (whoever owns the job now: the attempt was made).
     static func addToJob(_ db: Database, jobID: Int64, _ totals: AttemptTotals) throws {
-        let update = try db.cachedStatement(sql: "UPDATE jobs SET \(attemptTotalsAssignments) WHERE id = ?7")
+        let update = try db.cachedStatement(sql: addToJobSQL)
         try update.execute(db) { b in
             totals.bind(b)
             b.bind(7, jobID)
