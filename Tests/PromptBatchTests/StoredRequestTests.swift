@@ -3,7 +3,7 @@ import OpenRouter
 @testable import PromptBatchKit
 import Testing
 
-/// A job that is not streamed sends its stored request as it is (`chat(_:encodedBody:)`): that
+/// A job that is not streamed sends its stored request as it is (`chat(encodedBody:model:responseFormat:)`): that
 /// is exact only if encoding the decoded request again gives the same bytes, for every form a
 /// job line can take.
 @Suite
@@ -46,5 +46,36 @@ struct StoredRequestTests {
             checked += 1
         }
         #expect(checked >= 20)
+    }
+
+    /// The handler decodes a stored body that is not streamed only when its bytes name a
+    /// response_format: for every form a job line can take, a request with one must be found.
+    @Test func everyStoredResponseFormatIsFound() throws {
+        let parser = JobLineParser(defaultModel: "openai/gpt-4o-mini")
+        var withFormat = 0
+        var withoutFormat = 0
+        let lines = try Self.lines() + [
+            #"{"model":"m/x","messages":[{"role":"user","content":"say \"response_format\" twice"}]}"#,
+            #"{"model":"m/x","messages":[{"role":"user","content":"Hi"}],"response_format":{"type":"json_object"}}"#,
+        ]
+        for (index, line) in lines.enumerated() {
+            var bytes = Array(line.utf8)
+            let job = try bytes.withUnsafeMutableBytes { try parser.parse(UnsafeRawBufferPointer($0), fallbackCustomID: "line-\(index)") }
+            let mentioned = OpenRouterJobHandler.mentionsResponseFormat(job.requestBody)
+            if job.request.responseFormat != nil {
+                #expect(mentioned, "line \(index): \(job.requestBody)")
+                withFormat += 1
+            } else {
+                withoutFormat += 1
+            }
+            if mentioned {
+                // Found when there is none only if the text says it; decoding then finds none.
+                #expect(try OpenRouterJobHandler.storedRequest(job.requestBody).responseFormat == job.request.responseFormat)
+            }
+        }
+        #expect(withFormat >= 3)
+        #expect(withoutFormat >= 10)
+        #expect(!OpenRouterJobHandler.mentionsResponseFormat(#"{"model":"m/x","messages":[]}"#))
+        #expect(!OpenRouterJobHandler.mentionsResponseFormat(#""response_forma"#))
     }
 }

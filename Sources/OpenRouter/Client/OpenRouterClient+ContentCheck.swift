@@ -2,6 +2,10 @@ extension OpenRouterClient {
     /// What `chat` checks after a 200: filtered output, and JSON content against the
     /// requested format — OpenRouter enforces strict schemas only on providers that support them.
     func checkContent(of response: ChatResponse, for request: ChatRequest) throws(OpenRouterError) {
+        try checkContent(of: response, format: request.responseFormat)
+    }
+
+    func checkContent(of response: ChatResponse, format: ResponseFormat?) throws(OpenRouterError) {
         func failure(_ category: OpenRouterError.Category, _ message: String, path: String? = nil) -> OpenRouterError {
             var error = OpenRouterError(category, message, statusCode: 200, generationID: response.id)
             error.usage = response.usage
@@ -12,7 +16,7 @@ extension OpenRouterClient {
         if response.choices.contains(where: { $0.finishReason == .contentFilter }) {
             throw failure(.contentFilter, "the output was stopped by a content filter")
         }
-        guard let format = request.responseFormat, let choice = response.choices.first, choice.message.toolCalls.isEmpty else {
+        guard let format, let choice = response.choices.first, choice.message.toolCalls.isEmpty else {
             return
         }
         let truncated = choice.finishReason == .length ? " (the output was cut off by max_tokens)" : ""

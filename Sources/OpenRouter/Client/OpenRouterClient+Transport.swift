@@ -41,6 +41,19 @@ extension OpenRouterClient {
     /// register for cancellation, a deadline timer scheduled and cancelled across threads, and a
     /// hand-off per body part (measured in `scripts/bench`, CPU per job). Its deadline is ours.
     func send(path: String, method: HTTPMethod, body: [UInt8]?) async throws(OpenRouterError) -> (JSONValue, AttemptFacts) {
+        let received = try await sendReceiving(path: path, method: method, body: body)
+        return (received.json, received.facts)
+    }
+
+    /// A 2xx JSON answer: parsed, and its bytes as they came.
+    struct ReceivedJSON {
+        var json: JSONValue
+        var facts: AttemptFacts
+        var body: ByteBuffer
+    }
+
+    /// ``send(path:method:body:)``, keeping the answer's bytes.
+    func sendReceiving(path: String, method: HTTPMethod, body: [UInt8]?) async throws(OpenRouterError) -> ReceivedJSON {
         let request: HTTPClient.Request
         if path == Self.chatPath, method == .POST {
             var chat = requestHeaders.chat
@@ -80,7 +93,7 @@ extension OpenRouterClient {
         }
         do {
             let json = try response.body.withUnsafeReadableBytes { try JSONValue(parsing: $0) }
-            return (json, facts)
+            return ReceivedJSON(json: json, facts: facts, body: response.body)
         } catch {
             throw OpenRouterError(.invalidResponse, "malformed JSON body: \(error)", statusCode: facts.statusCode, generationID: facts.generationID)
         }

@@ -127,26 +127,42 @@ public final class OpenRouterClient: Sendable {
         var request = request
         request.stream = false
         let body = request.wireBody(defaultModel: configuration.defaultModel).serializedBytes
-        return try await chat(request, encodedBody: body, onAttempt: onAttempt)
+        return try await chat(encodedBody: body, model: request.model, responseFormat: request.responseFormat, onAttempt: onAttempt)
     }
 
     /// Sends a chat completion whose wire body was made before: the JSON text of
-    /// `request.wireBody()` for a request that was validated then and is not streamed (a stored
-    /// job's, say). The body goes out as it is, with no second validation or encoding; the
-    /// request decides the model and how the answer is checked.
+    /// ``ChatRequest/wireBody(defaultModel:)`` for a request that was validated then and is not
+    /// streamed (a stored job's, say). The body goes out as it is, with no second decoding,
+    /// validation or encoding.
     ///
     /// - Parameters:
-    ///   - request: what `body` decodes to.
     ///   - body: the wire JSON, as ``ChatRequest/wireBody(defaultModel:)`` wrote it.
+    ///   - model: the body's `model`, for logs; nil: the configured default.
+    ///   - responseFormat: the body's `response_format`, which decides how the answer's
+    ///     content is checked; nil: not checked.
     ///   - onAttempt: called once per HTTP attempt as it ends.
-    public func chat(_ request: ChatRequest, encodedBody body: [UInt8], onAttempt: (@Sendable (AttemptReport) -> Void)? = nil) async throws(OpenRouterError) -> ChatResponse {
-        let model = request.model ?? configuration.defaultModel ?? ""
-        return try await withRetries(model: model, onAttempt: onAttempt) { () async throws(OpenRouterError) -> (ChatResponse, AttemptFacts) in
-            let (json, facts) = try await self.send(path: Self.chatPath, method: .POST, body: body)
+    public func chat(
+        encodedBody body: [UInt8], model: String?, responseFormat: ResponseFormat?,
+        onAttempt: (@Sendable (AttemptReport) -> Void)? = nil
+    ) async throws(OpenRouterError) -> ChatResponse {
+        try await chatAnswer(encodedBody: body, model: model, responseFormat: responseFormat, onAttempt: onAttempt).response
+    }
+
+    /// ``chat(encodedBody:model:responseFormat:onAttempt:)``, with the answer's JSON text as
+    /// well: for storing it without encoding it again.
+    public func chatAnswer(
+        encodedBody body: [UInt8], model: String?, responseFormat: ResponseFormat?,
+        onAttempt: (@Sendable (AttemptReport) -> Void)? = nil
+    ) async throws(OpenRouterError) -> ChatAnswer {
+        let model = model ?? configuration.defaultModel ?? ""
+        return try await withRetries(model: model, onAttempt: onAttempt) { () async throws(OpenRouterError) -> (ChatAnswer, AttemptFacts) in
+            let received = try await self.sendReceiving(path: Self.chatPath, method: .POST, body: body)
+            let facts = received.facts
             do throws(OpenRouterError) {
-                let response = try ChatResponse(json: json, generationID: facts.generationID)
-                try self.checkContent(of: response, for: request)
-                return (response, facts.answering(response))
+                let response = try ChatResponse(json: received.json, generationID: facts.generationID)
+                try self.checkContent(of: response, format: responseFormat)
+                let answer = ChatAnswer(response: response, text: ChatAnswer.oneLineText(received.body, parsed: received.json))
+                return (answer, facts.answering(response))
             } catch {
                 throw error.with(statusCode: facts.statusCode)
             }

@@ -17,14 +17,14 @@ public struct OpenRouterJobHandler: JobHandler {
     }
 
     public func run(_ job: ClaimedJob, recordAttempt: @escaping @Sendable (AttemptRecord) -> Void) async -> JobOutcome {
-        let request: ChatRequest
+        // A job not streamed sends its stored body as it is (`submit` validated and encoded it;
+        // encoding it again would give the same bytes): of the request, only a response_format
+        // matters then, so the body is decoded only when it has one (or is streamed).
+        let request: ChatRequest?
         do {
-            guard case .object(let body) = try JSONValue(parsing: job.requestBody) else {
-                return .failed(category: OpenRouterError.Category.validation.rawValue, message: "stored request is not a JSON object")
-            }
-            request = try ChatRequest(wire: body)
+            request = job.isStream || Self.mentionsResponseFormat(job.requestBody) ? try Self.storedRequest(job.requestBody) : nil
         } catch {
-            return .failed(category: OpenRouterError.Category.validation.rawValue, message: "stored request is invalid: \(error)")
+            return .failed(category: OpenRouterError.Category.validation.rawValue, message: error.message)
         }
 
         // Attempts are recorded as they end, not when the job ends, so a crash mid-retries
@@ -37,7 +37,7 @@ public struct OpenRouterJobHandler: JobHandler {
             lastLatency.withLock { $0 = report.latency }
             recordAttempt(Self.record(report, model: model, prices: prices))
         }
-        let result: Result<ChatResponse, OpenRouterError>
+        let result: Result<ChatAnswer, OpenRouterError>
         do {
             // A stream's attempt is written as soon as it starts, with its generation id: if this
             // process dies mid-stream, `reconcile` can still find what it cost.
@@ -47,21 +47,23 @@ public struct OpenRouterJobHandler: JobHandler {
                 open.isOpen = true
                 recordAttempt(open)
             }
-            // A stored request is the wire body `submit` validated and wrote; a job not streamed
-            // sends it as it is (encoding it again would give the same bytes).
-            let response = job.isStream
-                ? try await client.chatStreamCollected(request, onAttempt: onAttempt, onStreamOpened: onStreamOpened)
-                : try await client.chat(request, encodedBody: Array(job.requestBody.utf8), onAttempt: onAttempt)
-            result = .success(response)
+            if job.isStream, let request {
+                let response = try await client.chatStreamCollected(request, onAttempt: onAttempt, onStreamOpened: onStreamOpened)
+                result = .success(ChatAnswer(response: response, text: response.json.serialized))
+            } else {
+                result = .success(try await client.chatAnswer(
+                    encodedBody: Array(job.requestBody.utf8), model: job.model, responseFormat: request?.responseFormat, onAttempt: onAttempt))
+            }
         } catch {
             result = .failure(error)
         }
         let latency = lastLatency.current
 
         switch result {
-        case .success(let response):
+        case .success(let answer):
+            let response = answer.response
             return .succeeded(JobResult(
-                responseBody: response.json.serialized,
+                responseBody: answer.text,
                 answeredModel: response.model.isEmpty ? nil : response.model,
                 finishReason: response.choices.first?.finishReason?.rawValue,
                 latency: latency
@@ -74,6 +76,51 @@ public struct OpenRouterJobHandler: JobHandler {
             return .failed(category: error.category.rawValue, message: error.description)
         }
     }
+
+    struct StoredRequestFailure: Error {
+        let message: String
+    }
+
+    /// A stored wire body as a request.
+    static func storedRequest(_ body: String) throws(StoredRequestFailure) -> ChatRequest {
+        let value: JSONValue
+        do {
+            value = try JSONValue(parsing: body)
+        } catch {
+            throw StoredRequestFailure(message: "stored request is invalid: \(error)")
+        }
+        guard case .object(let object) = value else { throw StoredRequestFailure(message: "stored request is not a JSON object") }
+        do {
+            return try ChatRequest(wire: object)
+        } catch {
+            throw StoredRequestFailure(message: "stored request is invalid: \(error)")
+        }
+    }
+
+    /// Whether a stored body may have a `response_format` member: its key's bytes appear in
+    /// it. Exact for what `submit` stores: its encoder escapes no letter or `_`, so a key that
+    /// reads `response_format` is written as these bytes (text that merely mentions it only
+    /// costs a decode).
+    static func mentionsResponseFormat(_ body: String) -> Bool {
+        var body = body
+        return body.withUTF8 { haystack in
+            responseFormatKey.withUnsafeBufferPointer { needle in
+                guard haystack.count >= needle.count else { return false }
+                var start = 0
+                while start <= haystack.count - needle.count {
+                    if haystack[start] == needle[0] {
+                        var index = 1
+                        while index < needle.count, haystack[start + index] == needle[index] { index += 1 }
+                        if index == needle.count { return true }
+                    }
+                    start += 1
+                }
+                return false
+            }
+        }
+    }
+
+    private static let responseFormatKey = Array(#""response_format""#.utf8)
 
     /// One client attempt as a database row: cost as reported, else estimated from prices.
     static func record(_ report: AttemptReport, model: String, prices: [String: ModelInfo.Pricing]) -> AttemptRecord {
