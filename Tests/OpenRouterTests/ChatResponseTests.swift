@@ -209,3 +209,16 @@ struct ChatResponseTests {
         #expect(error?.isRetryable == false)
     }
 }
+
+/// `usage.cost` must be in 0..<1,000,000 USD; plain literals are told by their text, the
+/// rest by Decimal comparison, and both must agree.
+@Suite struct PlausibleCostTests {
+    @Test(arguments: [
+        "0", "0.0", "0.00014", "0.000140", "999999.999999999999", "999999", "1000000", "1000000.0",
+        "12.5", "-0", "-0.0", "-0.00001", "1e5", "1e6", "9.99999e5", "1E-7", "0.5e1", "00001",
+    ])
+    func agreesWithDecimalComparison(literal: String) throws {
+        let cost = try #require(Decimal(exactly: literal))
+        #expect(Usage.isPlausibleCost(cost, literal: literal) == (cost >= 0 && cost < 1_000_000), "\(literal)")
+    }
+}

@@ -117,7 +117,7 @@ extension Usage {
         switch usage["cost"] {
         case nil, .null?: cost = nil
         case .number(let number)?:
-            guard let decimal = Decimal(exactly: number.literal), decimal >= 0, decimal < 1_000_000 else {
+            guard let decimal = Decimal(exactly: number.literal), Self.isPlausibleCost(decimal, literal: number.literal) else {
                 throw OpenRouterError(.invalidResponse, "usage.cost is not a plausible amount", statusCode: 200, generationID: generationID)
             }
             cost = decimal
@@ -132,6 +132,27 @@ extension Usage {
             reasoningTokens: try count(usage["completion_tokens_details"]?["reasoning_tokens"], "completion_tokens_details.reasoning_tokens"),
             cost: cost
         )
+    }
+
+    /// Whether a cost is in 0..<1,000,000 USD. A plain literal (digits and a point, at most six
+    /// before it) is, and is told by its text: Decimal's comparisons cost more than reading
+    /// the rest of the usage. Anything else is compared as a Decimal.
+    static func isPlausibleCost(_ cost: Decimal, literal: String) -> Bool {
+        var literal = literal
+        let plain = literal.withUTF8 { bytes -> Bool in
+            var index = 0
+            while index < bytes.count, bytes[index] != UInt8(ascii: ".") {
+                guard bytes[index] &- UInt8(ascii: "0") < 10, index < 6 else { return false }
+                index += 1
+            }
+            guard index > 0 else { return false }
+            while index + 1 < bytes.count {
+                index += 1
+                guard bytes[index] &- UInt8(ascii: "0") < 10 else { return false }
+            }
+            return true
+        }
+        return plain || (cost >= 0 && cost < 1_000_000)
     }
 
     /// Usage as the wire spells it.
