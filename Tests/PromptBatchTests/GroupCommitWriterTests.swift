@@ -91,7 +91,7 @@ import Testing
         let separate = try ClaimedStore(jobs: 4)
         for request in Self.requests(separate.jobIDs) {
             switch request {
-            case .attempt(let jobID, let attempt): try separate.store.recordAttempt(jobID: jobID, attempt, runnerID: separate.runnerID)
+            case .attempt(let jobID, let attempt, _): try separate.store.recordAttempt(jobID: jobID, attempt, runnerID: separate.runnerID)
             case .complete(let jobID, let outcome): try separate.store.complete(jobID: jobID, outcome: outcome, runnerID: separate.runnerID)
             case .claim, .release: Issue.record("no claims or releases here")
             }

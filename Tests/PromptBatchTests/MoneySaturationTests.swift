@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import OpenRouterSimulator
 @testable import OpenRouter
 @testable import PromptBatchKit
 import Testing
@@ -26,6 +27,32 @@ import Testing
     ])
     func usdBecomePicoDollarsClampedToTheRecordableRange(usd: String, pico: Int64) throws {
         #expect(Money.picoUSD(try #require(Decimal(string: usd, locale: Locale(identifier: "en_US_POSIX")))) == pico)
+    }
+
+    /// The exponent shift agrees with multiplying by 10¹² over magnitudes from 10⁻²⁰ to 10⁸
+    /// USD, both roundings, and the largest and smallest exponents Decimal holds.
+    @Test func shiftingTheExponentAgreesWithMultiplying() throws {
+        var generator = SplitMix64(seed: 2026)
+        var cases: [Decimal] = [
+            Decimal.greatestFiniteMagnitude, Decimal.leastNonzeroMagnitude,
+            Decimal(sign: .plus, exponent: 115, significand: 7), Decimal(sign: .plus, exponent: 116, significand: 7),
+            Decimal(sign: .plus, exponent: -128, significand: 5),
+        ]
+        for _ in 0..<2_000 {
+            let significand = Decimal(UInt64.random(in: 1...999_999_999_999_999_999, using: &generator))
+            cases.append(Decimal(sign: .plus, exponent: Int.random(in: -38...(-10), using: &generator), significand: significand))
+        }
+        let scale = Decimal(sign: .plus, exponent: 12, significand: 1)
+        for usd in cases {
+            for mode in [NSDecimalNumber.RoundingMode.plain, .up] {
+                var scaled = usd * scale
+                var rounded = Decimal()
+                NSDecimalRound(&rounded, &scaled, 0, mode)
+                let expected = rounded < Decimal(Self.maximum) ? NSDecimalNumber(decimal: rounded).int64Value : Self.maximum
+                let actual = mode == .plain ? Money.picoUSD(usd) : Money.picoUSDRoundedUp(usd)
+                #expect(actual == expected, "\(usd) \(mode == .plain ? "plain" : "up")")
+            }
+        }
     }
 
     @Test func notANumberIsNothing() {
@@ -87,3 +114,4 @@ import Testing
         #expect(grouped[1][UsageReport.groupColumns.firstIndex(of: "cost_usd")! + 1] == "9223372.036854775807")
     }
 }
+

@@ -212,11 +212,17 @@ public final class JobRunner<Handler: JobHandler>: Sendable {
 
     /// Runs one job; returns its outcome and what its attempts cost.
     private static func execute(_ job: ClaimedJob, handler: Handler, writer: GroupCommitWriter, metrics: RunMetrics) async -> (JobOutcome, Int64) {
-        let cost = LockedBox<Int64>(0)
+        // What the job's attempts cost, and whether one of them left an open row (a stream
+        // that started), which only a later record of this job can close.
+        let attempts = LockedBox<(cost: Int64, opened: Bool)>((0, false))
         var outcome = await handler.run(job) { attempt in
-            cost.withLock { $0 = Money.adding($0, attempt.costPicoUSD ?? 0) }
+            let closesOpenRow = attempts.withLock { state in
+                state.cost = Money.adding(state.cost, attempt.costPicoUSD ?? 0)
+                defer { state.opened = state.opened || attempt.isOpen }
+                return state.opened && !attempt.isOpen
+            }
             metrics.record(attempt)
-            writer.enqueue(.attempt(jobID: job.id, attempt))
+            writer.enqueue(.attempt(jobID: job.id, attempt, mayCloseOpenRow: closesOpenRow))
         }
         if Task.isCancelled {
             // Cancelled for a stop: an error caused by the cancellation is not the job's fault.
@@ -226,6 +232,6 @@ public final class JobRunner<Handler: JobHandler>: Sendable {
             }
         }
         writer.enqueue(.complete(jobID: job.id, outcome))
-        return (outcome, cost.current)
+        return (outcome, attempts.current.cost)
     }
 }

@@ -153,8 +153,12 @@ extension JobStore {
     }
 
     /// Writes an attempt's row: a new one, or the open row its stream left.
+    /// - Parameter mayCloseOpenRow: false when no open row of this attempt can exist (no
+    ///   earlier record of it was open), which spares looking for one.
     /// - Returns: Whether the row is new.
-    static func insertAttempt(_ db: Database, jobID: Int64, _ attempt: AttemptRecord, runnerID: String) throws -> Bool {
+    static func insertAttempt(
+        _ db: Database, jobID: Int64, _ attempt: AttemptRecord, runnerID: String, mayCloseOpenRow: Bool = true
+    ) throws -> Bool {
         let usage = attempt.usage
         func bindAttempt(_ b: StatementBinder) {
             b.bind(1, jobID)
@@ -174,7 +178,7 @@ extension JobStore {
             b.bind(15, attempt.isOpen)
         }
         var isNew = true
-        if !attempt.isOpen, attempt.generationID != nil {
+        if mayCloseOpenRow, !attempt.isOpen, attempt.generationID != nil {
             // An open row holds no tokens or cost, so completing it adds only this record's.
             let close = try db.cachedStatement(sql: """
                 UPDATE attempts SET runner_id = ?2, started_at = ?3, latency_ms = ?4, status_code = ?5,

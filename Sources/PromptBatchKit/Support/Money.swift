@@ -22,13 +22,21 @@ public enum Money {
     }
 
     private static func picoUSD(_ usd: Decimal, rounding: NSDecimalNumber.RoundingMode) -> Int64 {
-        guard !usd.isNaN, usd > 0 else { return 0 }
-        var scaled = usd * Decimal(sign: .plus, exponent: 12, significand: 1)
+        // Read, not computed: the sign, and the exponent moved by 12 (Decimal's `>` and `*`
+        // were two thirds of this function's cost, paid for every attempt's cost).
+        guard !usd.isNaN, !usd.isZero, usd.sign == .plus else { return 0 }
+        var scaled = usd.exponent <= Self.largestShiftableExponent
+            ? Decimal(sign: .plus, exponent: usd.exponent + 12, significand: usd.significand)
+            : usd * Decimal(sign: .plus, exponent: 12, significand: 1)
         var rounded = Decimal()
         NSDecimalRound(&rounded, &scaled, 0, rounding)
-        guard rounded < Decimal(maximumPicoUSD) else { return maximumPicoUSD }
+        guard rounded < Self.maximumAsDecimal else { return maximumPicoUSD }
         return NSDecimalNumber(decimal: rounded).int64Value
     }
+
+    /// Decimal's exponent is at most 127; one 12 below moves by 12 without overflowing.
+    private static let largestShiftableExponent = 115
+    private static let maximumAsDecimal = Decimal(maximumPicoUSD)
 
     /// `a × n` for an amount in `0...maximumPicoUSD` and a count, saturating.
     public static func multiplying(_ a: Int64, by n: Int) -> Int64 {
