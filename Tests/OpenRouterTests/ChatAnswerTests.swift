@@ -50,4 +50,13 @@ struct ChatAnswerTests {
         #expect(try JSONValue(parsing: answer.text) == JSONValue(parsing: pretty))
         #expect(answer.response.content == "line one\nline two")
     }
+
+    /// A carriage return alone between members breaks a line for some readers too.
+    @Test func aBodyWithABareCarriageReturnIsEncodedAgain() async throws {
+        let body = Self.compact.replacingOccurrences(of: #","model""#, with: "\r,\"model\"")
+        #expect(body != Self.compact)
+        let answer = try await Self.answer(to: body)
+        #expect(answer.text == (try JSONValue(parsing: body)).serialized)
+        #expect(!answer.text.contains("\r"))
+    }
 }

@@ -1,5 +1,13 @@
 import NIOCore
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// A chat completion and its JSON text, one line long: the body as it was received when it
 /// already is one line (a JSONL file can hold it as it is), else ``ChatResponse/json`` encoded.
 public struct ChatAnswer: Sendable {
@@ -23,8 +31,12 @@ public struct ChatAnswer: Sendable {
             while end > start, isWhitespace(bytes[end - 1]) { end -= 1 }
             guard start < end, bytes[start] == UInt8(ascii: "{") else { return nil }
             let line = UnsafeRawBufferPointer(rebasing: bytes[start..<end])
-            // Outside strings, where JSON allows them; inside, they are escaped.
-            guard !line.contains(UInt8(ascii: "\n")), !line.contains(UInt8(ascii: "\r")) else { return nil }
+            // Outside strings, where JSON allows them; inside, they are escaped. `memchr`, not
+            // `contains`, which went byte by byte through a closure (0.5% of a run's samples).
+            guard let base = line.baseAddress,
+                memchr(base, Int32(UInt8(ascii: "\n")), line.count) == nil,
+                memchr(base, Int32(UInt8(ascii: "\r")), line.count) == nil
+            else { return nil }
             return String(decoding: line, as: UTF8.self)
         }
         return text ?? parsed.serialized
