@@ -60,6 +60,9 @@ final class CannedHTTPServer: Sendable {
     let port: Int
     private let listener: Int32
     private let requests = Mutex<[Request]>([])
+    private let isStopped = Mutex(false)
+    /// Signalled when the serving thread has returned.
+    private let served = DispatchSemaphore(value: 0)
 
     /// `http://127.0.0.1:<port>/api/v1`, for `OpenRouterConfiguration.baseURL`.
     var baseURL: String { "http://127.0.0.1:\(port)/api/v1" }
@@ -113,20 +116,28 @@ final class CannedHTTPServer: Sendable {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &actualLength) }
         }
         let server = CannedHTTPServer(listener: descriptor, port: Int(UInt16(bigEndian: actual.sin_port)))
-        let thread = Thread { server.serve(respond) }
+        let thread = Thread {
+            server.serve(respond)
+            server.served.signal()
+        }
         thread.name = "CannedHTTPServer"
         thread.start()
         return server
     }
 
-    /// Closing the listener makes the blocked `accept` return, which ends the thread.
+    /// Shutting the listener down makes the blocked `accept` return, which ends the thread; the
+    /// descriptor is closed only once the thread is gone. Closed first, its number could go to
+    /// the next test's listener before this thread called `accept` again, and this thread
+    /// would answer that test's request with this test's response.
     private func stop() {
+        isStopped.withLock { $0 = true }
         shutdown(listener, Int32(SHUT_RDWR))
+        _ = served.wait(timeout: .now() + 10)
         close(listener)
     }
 
     private func serve(_ respond: @Sendable (Request) -> Response) {
-        while true {
+        while !isStopped.withLock({ $0 }) {
             let connection = accept(listener, nil, nil)
             guard connection >= 0 else {
                 if errno == EINTR { continue }
