@@ -218,8 +218,9 @@ public final class JobRunner<Handler: JobHandler>: Sendable {
         var outcome = await handler.run(job) { attempt in
             let closesOpenRow = attempts.withLock { state in
                 state.cost = Money.adding(state.cost, attempt.costPicoUSD ?? 0)
-                defer { state.opened = state.opened || attempt.isOpen }
-                return state.opened && !attempt.isOpen
+                let closes = state.opened && !attempt.isOpen
+                state.opened = state.opened || attempt.isOpen
+                return closes
             }
             metrics.record(attempt)
             writer.enqueue(.attempt(jobID: job.id, attempt, mayCloseOpenRow: closesOpenRow))
