@@ -1,6 +1,14 @@
 import Foundation
 import OpenRouter
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Runs a queued job through the OpenRouter client: the bridge between the queue, which
 /// knows nothing of HTTP, and the client, which knows nothing of SQLite.
 public struct OpenRouterJobHandler: JobHandler {
@@ -14,6 +22,11 @@ public struct OpenRouterJobHandler: JobHandler {
     public init(client: OpenRouterClient, prices: [String: ModelInfo.Pricing]) {
         self.client = client
         self.prices = prices
+    }
+
+    /// One of the client's event loops: a job's task then runs where its answer is read.
+    public func preferredTaskExecutor() -> (any TaskExecutor)? {
+        client.preferredTaskExecutor()
     }
 
     public func run(_ job: ClaimedJob, recordAttempt: @escaping @Sendable (AttemptRecord) -> Void) async -> JobOutcome {
@@ -105,14 +118,16 @@ public struct OpenRouterJobHandler: JobHandler {
         var body = body
         return body.withUTF8 { haystack in
             responseFormatKey.withUnsafeBufferPointer { needle in
-                guard haystack.count >= needle.count else { return false }
+                // `memchr` to each `_` (rare in a body, unlike `"`) and `memcmp` around it, not
+                // a byte loop: that was 0.35% of a run's samples, paid per job.
+                guard let base = haystack.baseAddress, let key = needle.baseAddress, haystack.count >= needle.count else { return false }
+                let anchor = responseFormatKeyAnchor
+                let lastStart = haystack.count - needle.count
                 var start = 0
-                while start <= haystack.count - needle.count {
-                    if haystack[start] == needle[0] {
-                        var index = 1
-                        while index < needle.count, haystack[start + index] == needle[index] { index += 1 }
-                        if index == needle.count { return true }
-                    }
+                while start <= lastStart {
+                    guard let found = memchr(base + start + anchor, Int32(key[anchor]), lastStart - start + 1) else { return false }
+                    start = UnsafeRawPointer(found) - UnsafeRawPointer(base) - anchor
+                    if memcmp(base + start, key, needle.count) == 0 { return true }
                     start += 1
                 }
                 return false
@@ -121,6 +136,7 @@ public struct OpenRouterJobHandler: JobHandler {
     }
 
     private static let responseFormatKey = Array(#""response_format""#.utf8)
+    private static let responseFormatKeyAnchor = responseFormatKey.firstIndex(of: UInt8(ascii: "_"))!
 
     /// One client attempt as a database row: cost as reported, else estimated from prices.
     static func record(_ report: AttemptReport, model: String, prices: [String: ModelInfo.Pricing]) -> AttemptRecord {

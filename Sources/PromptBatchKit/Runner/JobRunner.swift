@@ -90,7 +90,10 @@ public final class JobRunner<Handler: JobHandler>: Sendable {
         }
 
         let pool = await withTaskCancellationHandler {
-            await drain(runnerID: runnerID, writer: writer)
+            // With the jobs, so that a job's end reaches the loop without a thread hop.
+            await withTaskExecutorPreference(handler.preferredTaskExecutor()) {
+                await drain(runnerID: runnerID, writer: writer)
+            }
         } onCancel: {
             requestStop()
         }
@@ -151,7 +154,7 @@ public final class JobRunner<Handler: JobHandler>: Sendable {
                     switch action {
                     case .start(let job):
                         let (handler, metrics) = (self.handler, self.metrics)
-                        group.addTask {
+                        group.addTask(executorPreference: handler.preferredTaskExecutor()) {
                             let (outcome, cost) = await Self.execute(job, handler: handler, writer: writer, metrics: metrics)
                             return .jobFinished(outcome, jobID: job.id, costPicoUSD: cost)
                         }
