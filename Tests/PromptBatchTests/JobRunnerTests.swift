@@ -233,27 +233,6 @@ let fakeSuccess = JobOutcome.succeeded(JobResult(responseBody: #"{"ok":true}"#, 
         #expect(Set(handler.recorder.jobIDs).count == 2_000)
         #expect(try setup.states() == ["succeeded": 2_000])
     }
-
-    /// A handler that names an executor gets its jobs run there, before and after they await.
-    @Test func jobsRunOnTheHandlersPreferredExecutor() async throws {
-        let database = try TemporaryDatabase()
-        let store = try database.openStore()
-        let batch = try store.createTestBatch(200)
-        let executor = QueueTaskExecutor()
-        let offExecutor = LockedBox(0)
-        let handler = ExecutorHandler(executor: executor) { _ in
-            if !executor.isCurrent { offExecutor.withLock { $0 += 1 } }
-            try? await Task.sleep(for: .milliseconds(1))
-            if !executor.isCurrent { offExecutor.withLock { $0 += 1 } }
-            return fakeSuccess
-        }
-        let summary = try await JobRunner(store: store, handler: handler,
-                                          configuration: RunnerConfiguration(concurrency: 16, batchID: batch)).run()
-        #expect(summary.succeeded == 200)
-        #expect(offExecutor.current == 0)
-        #expect(executor.enqueued >= 400, "each job starts and resumes there: \(executor.enqueued)")
-        #expect(try store.counts(batchID: batch).succeeded == 200)
-    }
 }
 
 /// Seconds of CPU (user + system) this process has used.
@@ -315,34 +294,4 @@ final class Gate: Sendable {
     private let state = Mutex(false)
     var isOpen: Bool { state.withLock { $0 } }
     func open() { state.withLock { $0 = true } }
-}
-
-/// A task executor on a serial dispatch queue that knows when it is the current one.
-final class QueueTaskExecutor: TaskExecutor {
-    private let queue = DispatchQueue(label: "promptbatch.test.executor")
-    private let key = DispatchSpecificKey<Bool>()
-    private let count = Mutex(0)
-
-    init() { queue.setSpecific(key: key, value: true) }
-
-    var isCurrent: Bool { DispatchQueue.getSpecific(key: key) == true }
-    var enqueued: Int { count.withLock { $0 } }
-
-    func enqueue(_ job: consuming ExecutorJob) {
-        count.withLock { $0 += 1 }
-        let job = UnownedJob(job)
-        queue.async { job.runSynchronously(on: self.asUnownedTaskExecutor()) }
-    }
-}
-
-/// A handler that asks for its jobs to run on `executor`.
-struct ExecutorHandler: JobHandler {
-    let executor: QueueTaskExecutor
-    let body: @Sendable (ClaimedJob) async -> JobOutcome
-
-    func run(_ job: ClaimedJob, recordAttempt: @escaping @Sendable (AttemptRecord) -> Void) async -> JobOutcome {
-        await body(job)
-    }
-
-    func preferredTaskExecutor() -> (any TaskExecutor)? { executor }
 }

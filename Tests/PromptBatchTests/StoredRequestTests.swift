@@ -77,5 +77,13 @@ struct StoredRequestTests {
         #expect(withoutFormat >= 10)
         #expect(!OpenRouterJobHandler.mentionsResponseFormat(#"{"model":"m/x","messages":[]}"#))
         #expect(!OpenRouterJobHandler.mentionsResponseFormat(#""response_forma"#))
+        // Found by each `_` (memchr) and a compare around it: at either end, after other `_`s.
+        #expect(!OpenRouterJobHandler.mentionsResponseFormat(""))
+        #expect(!OpenRouterJobHandler.mentionsResponseFormat("_"))
+        #expect(OpenRouterJobHandler.mentionsResponseFormat(#""response_format""#))
+        #expect(OpenRouterJobHandler.mentionsResponseFormat(#"{"max_tokens":1,"a_b":"x_y_z","response_format":{}}"#))
+        #expect(OpenRouterJobHandler.mentionsResponseFormat(#"{"response_format":{},"max_tokens":1}"#))
+        #expect(!OpenRouterJobHandler.mentionsResponseFormat(#"{"response_format_x":1,"response_formats":2,"_response_format":3}"#))
+        #expect(!OpenRouterJobHandler.mentionsResponseFormat(#"{"response-format":1,"response_format"#))
     }
 }

@@ -28,8 +28,6 @@ public final class OpenRouterClient: Sendable {
     /// Request headers and the chat request, made once: they carry the key, so they reflect
     /// as nothing.
     let requestHeaders: RequestHeaders
-    /// Executors on the HTTP client's event loops; see ``preferredTaskExecutor()``.
-    let taskExecutors: EventLoopTaskExecutors
 
     /// - Parameters:
     ///   - apiKey: the OpenRouter key; required.
@@ -61,7 +59,6 @@ public final class OpenRouterClient: Sendable {
             json: json, stream: Self.headers(apiKey: self.apiKey, configuration: configuration, streaming: true), chat: chat)
         self.configuration = configuration
         self.httpClient = httpClient
-        self.taskExecutors = EventLoopTaskExecutors(httpClient.eventLoopGroup)
         self.limiter = ConcurrencyLimiter(limit: configuration.maxConcurrentRequests)
         self.adaptive = Mutex(AdaptiveConcurrency(maximum: configuration.maxConcurrentRequests))
         self.logger = logger

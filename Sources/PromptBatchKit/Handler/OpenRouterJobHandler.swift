@@ -24,10 +24,6 @@ public struct OpenRouterJobHandler: JobHandler {
         self.prices = prices
     }
 
-    /// One of the client's event loops: a job's task then runs where its answer is read.
-    public func preferredTaskExecutor() -> (any TaskExecutor)? {
-        client.preferredTaskExecutor()
-    }
 
     public func run(_ job: ClaimedJob, recordAttempt: @escaping @Sendable (AttemptRecord) -> Void) async -> JobOutcome {
         // A job not streamed sends its stored body as it is (`submit` validated and encoded it;

@@ -11,13 +11,4 @@ public protocol JobHandler: Sendable {
     ///   - recordAttempt: Queues one attempt for the next commit; never blocks, and may be
     ///     called after cancellation (an attempt a stop cut short was still sent).
     func run(_ job: ClaimedJob, recordAttempt: @escaping @Sendable (AttemptRecord) -> Void) async -> JobOutcome
-
-    /// Where the runner should run a job, and its own scheduling; nil (the default) for
-    /// Swift's global executor. A handler that mostly awaits I/O can name the executor its
-    /// I/O completes on, saving a thread hop per job.
-    func preferredTaskExecutor() -> (any TaskExecutor)?
-}
-
-extension JobHandler {
-    public func preferredTaskExecutor() -> (any TaskExecutor)? { nil }
 }

@@ -90,10 +90,7 @@ public final class JobRunner<Handler: JobHandler>: Sendable {
         }
 
         let pool = await withTaskCancellationHandler {
-            // With the jobs, so that a job's end reaches the loop without a thread hop.
-            await withTaskExecutorPreference(handler.preferredTaskExecutor()) {
-                await drain(runnerID: runnerID, writer: writer)
-            }
+            await drain(runnerID: runnerID, writer: writer)
         } onCancel: {
             requestStop()
         }
@@ -154,7 +151,7 @@ public final class JobRunner<Handler: JobHandler>: Sendable {
                     switch action {
                     case .start(let job):
                         let (handler, metrics) = (self.handler, self.metrics)
-                        group.addTask(executorPreference: handler.preferredTaskExecutor()) {
+                        group.addTask {
                             let (outcome, cost) = await Self.execute(job, handler: handler, writer: writer, metrics: metrics)
                             return .jobFinished(outcome, jobID: job.id, costPicoUSD: cost)
                         }
