@@ -24,7 +24,6 @@ public struct OpenRouterJobHandler: JobHandler {
         self.prices = prices
     }
 
-
     public func run(_ job: ClaimedJob, recordAttempt: @escaping @Sendable (AttemptRecord) -> Void) async -> JobOutcome {
         // A job not streamed sends its stored body as it is (`submit` validated and encoded it;
         // encoding it again would give the same bytes): of the request, only a response_format
