@@ -81,7 +81,12 @@ extension OpenRouterClient {
         defer { limiter.release() }
         let sentAt = Date()
         let response = try await translatingErrors {
-            try await Self.execute(request, on: httpClient, upTo: maxBytes, timeout: timeout, logger: transportLogger)
+            if let chatConnections, path == Self.chatPath, method == .POST, let body {
+                var head = requestHeaders.chatHead
+                head.headers.add(name: "Content-Length", value: String(body.count))
+                return try await chatConnections.execute(head, body: ByteBuffer(bytes: body), upTo: maxBytes, timeout: timeout)
+            }
+            return try await Self.execute(request, on: httpClient, upTo: maxBytes, timeout: timeout, logger: transportLogger)
         }
         let facts = AttemptFacts(statusCode: Int(response.status.code), generationID: response.headers.first(name: "x-generation-id"))
         adaptConcurrency(statusCode: Int(response.status.code), sentAt: sentAt)

@@ -4,6 +4,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import NIOHTTP1
+import NIOSSL
 import Synchronization
 
 /// The OpenRouter client: chat completions (whole or streamed), models and generations,
@@ -28,21 +29,44 @@ public final class OpenRouterClient: Sendable {
     /// Request headers and the chat request, made once: they carry the key, so they reflect
     /// as nothing.
     let requestHeaders: RequestHeaders
+    /// Chat completions that are read whole go over these connections (see ``HTTP1ConnectionPool``).
+    let chatConnections: HTTP1ConnectionPool?
 
     /// - Parameters:
     ///   - apiKey: the OpenRouter key; required.
     ///   - configuration: settings; see ``OpenRouterConfiguration`` for defaults.
-    ///   - httpClient: default ``OpenRouterClient/sharedHTTPClient``, a process-wide client
-    ///     with room for many connections per host.
+    ///   - httpClient: nil (the default): chat completions read whole go over the client's
+    ///     own keep-alive HTTP/1.1 connections (see `HTTP1ConnectionPool`: a third less CPU per
+    ///     request), and streams, models and generations through
+    ///     ``OpenRouterClient/sharedHTTPClient``. Given: every request goes through it, with its
+    ///     configuration (proxy, TLS, HTTP/2).
     ///   - logger: request and response metadata at `debug`, retries at `info`. The key is never logged.
     ///   - sleep: how backoff waits; inject a fake to test retries in milliseconds.
     /// - Throws: `OpenRouterError` with category `config` for a missing key or invalid settings.
-    public init(
+    public convenience init(
         apiKey: String,
         configuration: OpenRouterConfiguration = .init(),
-        httpClient: HTTPClient = OpenRouterClient.sharedHTTPClient,
+        httpClient: HTTPClient? = nil,
         logger: Logger = Logger(label: "openrouter"),
         sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) }
+    ) throws(OpenRouterError) {
+        try self.init(
+            apiKey: apiKey, configuration: configuration, httpClient: httpClient ?? Self.sharedHTTPClient,
+            usesOwnConnections: httpClient == nil, tlsConfiguration: nil, logger: logger, sleep: sleep)
+    }
+
+    /// - Parameters:
+    ///   - usesOwnConnections: chat completions read whole go over an `HTTP1ConnectionPool`
+    ///     on `httpClient`'s event loops.
+    ///   - tlsConfiguration: of those connections; nil: the system's trust roots.
+    init(
+        apiKey: String,
+        configuration: OpenRouterConfiguration,
+        httpClient: HTTPClient,
+        usesOwnConnections: Bool,
+        tlsConfiguration: TLSConfiguration?,
+        logger: Logger,
+        sleep: @escaping @Sendable (Duration) async throws -> Void
     ) throws(OpenRouterError) {
         self.apiKey = try APIKey(apiKey)
         let url = try configuration.validatedBaseURL()
@@ -55,10 +79,30 @@ public final class OpenRouterClient: Sendable {
         else {
             throw OpenRouterError(.config, "baseURL does not make a valid chat URL: \(base + Self.chatPath)")
         }
+        var chatHeaders = json
+        chatHeaders.add(name: "Host", value: Self.hostHeader(url))
         self.requestHeaders = RequestHeaders(
-            json: json, stream: Self.headers(apiKey: self.apiKey, configuration: configuration, streaming: true), chat: chat)
+            json: json, stream: Self.headers(apiKey: self.apiKey, configuration: configuration, streaming: true), chat: chat,
+            chatHead: HTTPRequestHead(
+                version: .http1_1, method: .POST,
+                uri: URLComponents(url: chatURL, resolvingAgainstBaseURL: false)?.percentEncodedPath ?? chatURL.path,
+                headers: chatHeaders))
         self.configuration = configuration
         self.httpClient = httpClient
+        if usesOwnConnections {
+            let isTLS = url.scheme?.lowercased() == "https"
+            do {
+                self.chatConnections = try HTTP1ConnectionPool(
+                    host: (url.host ?? "").trimmingCharacters(in: CharacterSet(charactersIn: "[]")),
+                    port: url.port ?? (isTLS ? 443 : 80),
+                    tls: isTLS ? (tlsConfiguration ?? .makeClientConfiguration()) : nil,
+                    group: httpClient.eventLoopGroup)
+            } catch {
+                throw OpenRouterError(.config, "cannot set up TLS: \(error)")
+            }
+        } else {
+            self.chatConnections = nil
+        }
         self.limiter = ConcurrencyLimiter(limit: configuration.maxConcurrentRequests)
         self.adaptive = Mutex(AdaptiveConcurrency(maximum: configuration.maxConcurrentRequests))
         self.logger = logger
@@ -70,6 +114,13 @@ public final class OpenRouterClient: Sendable {
             retriesInvalidResponses: configuration.retriesInvalidResponses
         )
         self.sleep = sleep
+    }
+
+    /// `host[:port]` of `url`, an IPv6 address in brackets.
+    static func hostHeader(_ url: URL) -> String {
+        let host = url.host ?? ""
+        let name = host.contains(":") && !host.hasPrefix("[") ? "[\(host)]" : host
+        return url.port.map { "\(name):\($0)" } ?? name
     }
 
     /// A process-wide HTTP client that is never shut down, sized for batch work
@@ -297,6 +348,8 @@ struct RequestHeaders: Sendable, CustomReflectable, CustomStringConvertible {
     /// this one with a body. `HTTPClient.Request(url:)` takes the URL apart (scheme, host,
     /// port, path, through Foundation) each time it is made; copying this one does not.
     let chat: HTTPClient.Request
+    /// The same request for ``OpenRouterClient/chatConnections``, but for its `Content-Length`.
+    let chatHead: HTTPRequestHead
 
     var customMirror: Mirror { Mirror(self, children: [], displayStyle: .struct) }
     var description: String { "RequestHeaders(redacted)" }

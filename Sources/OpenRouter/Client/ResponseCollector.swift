@@ -32,33 +32,18 @@ final class ResponseCollector: HTTPClientResponseDelegate {
 
     func didReceiveHead(task: HTTPClient.Task<CollectedResponse>, _ head: HTTPResponseHead) -> EventLoopFuture<Void> {
         state.withLock { $0.head = head }
-        if (200..<300).contains(head.status.code),
-           let announced = head.headers.first(name: "content-length").flatMap(Int.init), announced > maxBytes {
-            return task.eventLoop.makeFailedFuture(tooLarge(head))
+        if Self.announcesTooMuch(head, maxBytes: maxBytes) {
+            return task.eventLoop.makeFailedFuture(Self.tooLarge(head, maxBytes: maxBytes))
         }
         return task.eventLoop.makeSucceededVoidFuture()
     }
 
     func didReceiveBodyPart(task: HTTPClient.Task<CollectedResponse>, _ buffer: ByteBuffer) -> EventLoopFuture<Void> {
         let refused = state.withLock { state -> HTTPResponseHead? in
-            if let head = state.head, !(200..<300).contains(head.status.code) {
-                let room = Self.errorBodyBytes - state.body.readableBytes
-                if room > 0, let part = buffer.getSlice(at: buffer.readerIndex, length: min(room, buffer.readableBytes)) {
-                    var part = part
-                    state.body.writeBuffer(&part)
-                }
-                return nil
-            }
-            guard state.body.readableBytes + buffer.readableBytes <= maxBytes else { return state.head }
-            if state.body.readableBytes == 0 {
-                state.body = buffer
-            } else {
-                var buffer = buffer
-                state.body.writeBuffer(&buffer)
-            }
-            return nil
+            guard let head = state.head else { return nil }
+            return state.body.append(buffer, status: head.status, maxBytes: maxBytes) ? nil : head
         }
-        if let refused { return task.eventLoop.makeFailedFuture(tooLarge(refused)) }
+        if let refused { return task.eventLoop.makeFailedFuture(Self.tooLarge(refused, maxBytes: maxBytes)) }
         return task.eventLoop.makeSucceededVoidFuture()
     }
 
@@ -73,9 +58,41 @@ final class ResponseCollector: HTTPClientResponseDelegate {
         }
     }
 
-    private func tooLarge(_ head: HTTPResponseHead?) -> OpenRouterError {
+    /// Whether a response with `head` announces a body over `maxBytes`: refused before it is read.
+    static func announcesTooMuch(_ head: HTTPResponseHead, maxBytes: Int) -> Bool {
+        guard (200..<300).contains(head.status.code),
+            let announced = head.headers.first(name: "content-length").flatMap(Int.init)
+        else { return false }
+        return announced > maxBytes
+    }
+
+    static func tooLarge(_ head: HTTPResponseHead?, maxBytes: Int) -> OpenRouterError {
         OpenRouterError(
             .invalidResponse, "response body larger than \(maxBytes) bytes",
             statusCode: head.map { Int($0.status.code) }, generationID: head?.headers.first(name: "x-generation-id"))
+    }
+}
+
+extension ByteBuffer {
+    /// Appends a part of a body answered with `status`; false, appending nothing, when a 2xx
+    /// body would grow past `maxBytes`. Of an error status's body only the first
+    /// ``ResponseCollector/errorBodyBytes`` are kept: enough for the error, and the status
+    /// still decides the retry.
+    mutating func append(_ part: ByteBuffer, status: HTTPResponseStatus, maxBytes: Int) -> Bool {
+        if !(200..<300).contains(status.code) {
+            let room = ResponseCollector.errorBodyBytes - readableBytes
+            if room > 0, var kept = part.getSlice(at: part.readerIndex, length: min(room, part.readableBytes)) {
+                writeBuffer(&kept)
+            }
+            return true
+        }
+        guard readableBytes + part.readableBytes <= maxBytes else { return false }
+        if readableBytes == 0 {
+            self = part
+        } else {
+            var part = part
+            writeBuffer(&part)
+        }
+        return true
     }
 }
