@@ -55,13 +55,34 @@ final class HTTP1ConnectionPool: Sendable {
     ///   threw for the connection.
     func execute(_ head: HTTPRequestHead, body: ByteBuffer, upTo maxBytes: Int, timeout: Duration) async throws -> CollectedResponse {
         let deadline = ContinuousClock.now + timeout
+        var isFirstTry = true
+        while true {
+            do {
+                return try await execute(head, body: body, upTo: maxBytes, deadline: deadline, timeout: timeout)
+            } catch is NotSent where isFirstTry {
+                // An idle connection closed as the request was handed to it: nothing left,
+                // so it goes again on a new one.
+                isFirstTry = false
+            } catch is NotSent {
+                throw OpenRouterError(.network, "network error: the connection closed before the request could be sent")
+            }
+        }
+    }
+
+    private func execute(
+        _ head: HTTPRequestHead, body: ByteBuffer, upTo maxBytes: Int, deadline: ContinuousClock.Instant, timeout: Duration
+    ) async throws -> CollectedResponse {
         let channel = try await connection(timeout: timeout)
         let exchange = HTTP1Exchange(head: head, body: body, maxBytes: maxBytes, promise: channel.eventLoop.makePromise())
         let timer = DeadlineTimer(deadline: deadline, timeout: timeout, idleTimeout: nil, activity: nil) { channel.close(promise: nil) }
         defer { timer.cancel() }
         do {
             return try await withTaskCancellationHandler {
-                channel.writeAndFlush(exchange, promise: nil)
+                channel.writeAndFlush(exchange).whenFailure { error in
+                    // Failed before the handler took it (the channel had closed): nothing sent.
+                    // A failure after it is the handler's to report, and this one is ignored.
+                    exchange.promise.fail(error as? ChannelError == .ioOnClosedChannel ? NotSent() : error)
+                }
                 return try await exchange.promise.futureResult.get()
             } onCancel: {
                 channel.close(promise: nil)
@@ -72,6 +93,9 @@ final class HTTP1ConnectionPool: Sendable {
             throw error
         }
     }
+
+    /// A request that left nothing on the wire.
+    struct NotSent: Error {}
 
     /// The idle connection used last, or a new one.
     private func connection(timeout: Duration) async throws -> any Channel {
@@ -171,7 +195,7 @@ final class HTTP1ExchangeHandler: ChannelDuplexHandler {
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         let exchange = unwrapOutboundIn(data)
         guard self.exchange == nil, context.channel.isActive else {
-            exchange.promise.fail(OpenRouterError(.network, "network error: the connection was closed or busy"))
+            exchange.promise.fail(HTTP1ConnectionPool.NotSent())
             promise?.fail(ChannelError.ioOnClosedChannel)
             return
         }
