@@ -54,21 +54,7 @@ extension OpenRouterClient {
 
     /// ``send(path:method:body:)``, keeping the answer's bytes.
     func sendReceiving(path: String, method: HTTPMethod, body: [UInt8]?) async throws(OpenRouterError) -> ReceivedJSON {
-        let request: HTTPClient.Request
-        if path == Self.chatPath, method == .POST {
-            var chat = requestHeaders.chat
-            chat.body = body.map { .bytes($0) }
-            request = chat
-        } else {
-            guard let url = URL(string: baseURL + path),
-                let made = try? HTTPClient.Request(url: url, method: method, headers: requestHeaders.json, body: body.map { .bytes($0) })
-            else {
-                var failure = OpenRouterError(.config, "cannot make a request for \(baseURL + path): not a valid URL")
-                failure.wasSent = false
-                throw failure
-            }
-            request = made
-        }
+        let request = try outgoing(path: path, method: method, body: body)
         let maxBytes = configuration.maxResponseBytes
         let timeout = configuration.timeout
         do {
@@ -81,12 +67,12 @@ extension OpenRouterClient {
         defer { limiter.release() }
         let sentAt = Date()
         let response = try await translatingErrors {
-            if let chatConnections, path == Self.chatPath, method == .POST, let body {
-                var head = requestHeaders.chatHead
-                head.headers.add(name: "Content-Length", value: String(body.count))
-                return try await chatConnections.execute(head, body: ByteBuffer(bytes: body), upTo: maxBytes, timeout: timeout)
+            switch request {
+            case .own(let connections, let head, let body):
+                try await connections.execute(head, body: body, upTo: maxBytes, timeout: timeout)
+            case .shared(let request):
+                try await Self.execute(request, on: httpClient, upTo: maxBytes, timeout: timeout, logger: transportLogger)
             }
-            return try await Self.execute(request, on: httpClient, upTo: maxBytes, timeout: timeout, logger: transportLogger)
         }
         let facts = AttemptFacts(statusCode: Int(response.status.code), generationID: response.headers.first(name: "x-generation-id"))
         adaptConcurrency(statusCode: Int(response.status.code), sentAt: sentAt)
@@ -105,6 +91,36 @@ extension OpenRouterClient {
     }
 
     static let chatPath = "/chat/completions"
+
+    /// A request made, and which connections it goes over.
+    enum Outgoing {
+        /// A chat completion over the client's own connections.
+        case own(HTTP1ConnectionPool, HTTPRequestHead, ByteBuffer)
+        /// Anything else, or any request of a client given an `HTTPClient`.
+        case shared(HTTPClient.Request)
+    }
+
+    func outgoing(path: String, method: HTTPMethod, body: [UInt8]?) throws(OpenRouterError) -> Outgoing {
+        let isChat = path == Self.chatPath && method == .POST
+        if isChat, let chatConnections, let body {
+            var head = requestHeaders.chatHead
+            head.headers.add(name: "Content-Length", value: String(body.count))
+            return .own(chatConnections, head, ByteBuffer(bytes: body))
+        }
+        if isChat {
+            var chat = requestHeaders.chat
+            chat.body = body.map { .bytes($0) }
+            return .shared(chat)
+        }
+        guard let url = URL(string: baseURL + path),
+            let made = try? HTTPClient.Request(url: url, method: method, headers: requestHeaders.json, body: body.map { .bytes($0) })
+        else {
+            var failure = OpenRouterError(.config, "cannot make a request for \(baseURL + path): not a valid URL")
+            failure.wasSent = false
+            throw failure
+        }
+        return .shared(made)
+    }
 
     /// Whether a `Content-Type` value holds `word` (lowercase ASCII), in any case: a byte
     /// search, where `String.contains` would go through Foundation's locale-aware one.
