@@ -36,10 +36,12 @@ extension OpenRouterClient {
     /// One attempt: sends, waits for the whole JSON body within the deadline, and turns any
     /// non-2xx status into an `OpenRouterError`. Holds one of the client's permits throughout.
     ///
-    /// Through AsyncHTTPClient's delegate API, which collects the body on the event loop and
-    /// completes one future: its async API costs per request a task (and an actor hop) to
-    /// register for cancellation, a deadline timer scheduled and cancelled across threads, and a
-    /// hand-off per body part (measured in `scripts/bench`, CPU per job). Its deadline is ours.
+    /// A chat completion goes over ``chatConnections`` when the client has them (see
+    /// ``HTTP1ConnectionPool``); anything else through AsyncHTTPClient's delegate API, which
+    /// collects the body on the event loop and completes one future: its async API costs per
+    /// request a task (and an actor hop) to register for cancellation, a deadline timer
+    /// scheduled and cancelled across threads, and a hand-off per body part (measured in
+    /// `scripts/bench`, CPU per job). The deadline is ours either way.
     func send(path: String, method: HTTPMethod, body: [UInt8]?) async throws(OpenRouterError) -> (JSONValue, AttemptFacts) {
         let received = try await sendReceiving(path: path, method: method, body: body)
         return (received.json, received.facts)
