@@ -143,6 +143,28 @@ struct OpenRouterClientTests {
         #expect(plain["X-Title"].isEmpty && plain["X-OpenRouter-Title"].isEmpty && plain["HTTP-Referer"].isEmpty)
     }
 
+    @Test(arguments: ["promptbatch\r\nX-Injected: 1", "line\nbreak", "nul\u{0}"])
+    func attributionThatCannotGoInAHeaderIsAConfigError(value: String) {
+        let byName = Self.configError(Self.configuration { $0.appName = value })
+        #expect(byName?.category == .config)
+        #expect(byName?.message == "appName contains a line break or NUL, which an HTTP header cannot carry")
+        let bySite = Self.configError(Self.configuration { $0.siteURL = value })
+        #expect(bySite?.message == "siteURL contains a line break or NUL, which an HTTP header cannot carry")
+    }
+
+    @Test func theChatHeadIsMadeOnceWithEveryHeaderAndALengthToFillIn() throws {
+        let client = try OpenRouterClient(apiKey: Self.key, configuration: Self.configuration {
+            $0.baseURL = "https://example.org:8443/some%20path/api/v1"
+            $0.appName = "Café app"
+        })
+        let head = String(decoding: client.requestHeaders.chatHead, as: UTF8.self)
+        #expect(head.hasPrefix("POST /some%20path/api/v1/chat/completions HTTP/1.1\r\n"))
+        #expect(head.contains("\r\nHost: example.org:8443\r\n"))
+        #expect(head.contains("\r\nAuthorization: Bearer \(Self.key)\r\n"))
+        #expect(head.contains("\r\nX-Title: Café app\r\n"))
+        #expect(head.hasSuffix("\r\nContent-Length: "))
+    }
+
     @Test(arguments: [
         ("application/json", "json", true), ("Application/JSON; charset=utf-8", "json", true),
         ("application/problem+json", "json", true), ("text/html; charset=utf-8", "json", false),

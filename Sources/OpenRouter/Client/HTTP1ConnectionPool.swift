@@ -49,16 +49,16 @@ final class HTTP1ConnectionPool: Sendable {
         closeIdle()
     }
 
-    /// Sends `head` and `body` and collects the answer, at most `maxBytes` of body, within
-    /// `timeout` from now. Cancelling the task closes the connection.
+    /// Sends `request` (head and body, as they go on the wire) and collects the answer, at most
+    /// `maxBytes` of body, within `timeout` from now. Cancelling the task closes the connection.
     /// - Throws: `OpenRouterError` (timeout, a refused body), `CancellationError`, or what NIO
     ///   threw for the connection.
-    func execute(_ head: HTTPRequestHead, body: ByteBuffer, upTo maxBytes: Int, timeout: Duration) async throws -> CollectedResponse {
+    func execute(_ request: ByteBuffer, upTo maxBytes: Int, timeout: Duration) async throws -> CollectedResponse {
         let deadline = ContinuousClock.now + timeout
         var isFirstTry = true
         while true {
             do {
-                return try await execute(head, body: body, upTo: maxBytes, deadline: deadline, timeout: timeout)
+                return try await execute(request, upTo: maxBytes, deadline: deadline, timeout: timeout)
             } catch is NotSent where isFirstTry {
                 // An idle connection closed as the request was handed to it: nothing left,
                 // so it goes again on a new one.
@@ -70,10 +70,10 @@ final class HTTP1ConnectionPool: Sendable {
     }
 
     private func execute(
-        _ head: HTTPRequestHead, body: ByteBuffer, upTo maxBytes: Int, deadline: ContinuousClock.Instant, timeout: Duration
+        _ request: ByteBuffer, upTo maxBytes: Int, deadline: ContinuousClock.Instant, timeout: Duration
     ) async throws -> CollectedResponse {
         let channel = try await connection(timeout: timeout)
-        let exchange = HTTP1Exchange(head: head, body: body, maxBytes: maxBytes, promise: channel.eventLoop.makePromise())
+        let exchange = HTTP1Exchange(request: request, maxBytes: maxBytes, promise: channel.eventLoop.makePromise())
         let timer = DeadlineTimer(deadline: deadline, timeout: timeout, idleTimeout: nil, activity: nil) { channel.close(promise: nil) }
         defer { timer.cancel() }
         do {
@@ -123,7 +123,8 @@ final class HTTP1ConnectionPool: Sendable {
                         let serverName = host.isIPAddress ? nil : host
                         try pipeline.addHandler(NIOSSLClientHandler(context: tls, serverHostname: serverName))
                     }
-                    try pipeline.addHTTPClientHandlers()
+                    try pipeline.addHandler(PrebuiltRequestWriter())
+                    try pipeline.addHandler(ByteToMessageHandler(HTTPResponseDecoder(leftOverBytesStrategy: .dropBytes)))
                     try pipeline.addHandler(HTTP1ExchangeHandler(pool: self))
                 }
             }
@@ -162,18 +163,41 @@ final class HTTP1ConnectionPool: Sendable {
 
 /// One request and the promise of its answer.
 final class HTTP1Exchange: Sendable {
-    let head: HTTPRequestHead
-    let body: ByteBuffer
+    /// Head and body, as they go on the wire.
+    let request: ByteBuffer
     let maxBytes: Int
     let promise: EventLoopPromise<CollectedResponse>
 
-    init(head: HTTPRequestHead, body: ByteBuffer, maxBytes: Int, promise: EventLoopPromise<CollectedResponse>) {
-        self.head = head
-        self.body = body
+    init(request: ByteBuffer, maxBytes: Int, promise: EventLoopPromise<CollectedResponse>) {
+        self.request = request
         self.maxBytes = maxBytes
         self.promise = promise
     }
 }
+
+/// Puts a request made whole by its caller on the wire: the `body` part carries the request's
+/// bytes, head included. The `head` part, for the response decoder above to learn the
+/// method from (a `HEAD` is answered without a body), writes nothing.
+///
+/// In place of NIO's request encoder and header validator, which serialised and checked the
+/// same few headers again for every request: a client makes its chat head once, from values
+/// checked once.
+final class PrebuiltRequestWriter: ChannelOutboundHandler {
+    typealias OutboundIn = HTTPClientRequestPart
+    typealias OutboundOut = IOData
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        switch unwrapOutboundIn(data) {
+        case .head, .end:
+            promise?.succeed()
+        case .body(let bytes):
+            context.write(wrapOutboundOut(bytes), promise: promise)
+        }
+    }
+}
+
+@available(*, unavailable)
+extension PrebuiltRequestWriter: Sendable {}
 
 /// Writes an exchange's request in one flush and completes its promise with the answer, one
 /// exchange at a time. Lives on its connection's event loop.
@@ -182,6 +206,8 @@ final class HTTP1ExchangeHandler: ChannelDuplexHandler {
     typealias OutboundIn = HTTP1Exchange
     typealias OutboundOut = HTTPClientRequestPart
 
+    /// What the response decoder is told of each request (see ``PrebuiltRequestWriter``).
+    private static let post = HTTPRequestHead(version: .http1_1, method: .POST, uri: "/")
     /// Weak: the pool holds its idle connections, and so their handlers.
     private weak var pool: HTTP1ConnectionPool?
     private var exchange: HTTP1Exchange?
@@ -202,9 +228,8 @@ final class HTTP1ExchangeHandler: ChannelDuplexHandler {
         self.exchange = exchange
         head = nil
         body.clear()
-        context.write(wrapOutboundOut(.head(exchange.head)), promise: nil)
-        context.write(wrapOutboundOut(.body(.byteBuffer(exchange.body))), promise: nil)
-        context.write(wrapOutboundOut(.end(nil)), promise: promise)
+        context.write(wrapOutboundOut(.head(Self.post)), promise: nil)
+        context.write(wrapOutboundOut(.body(.byteBuffer(exchange.request))), promise: promise)
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {

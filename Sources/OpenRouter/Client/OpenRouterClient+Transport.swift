@@ -70,8 +70,8 @@ extension OpenRouterClient {
         let sentAt = Date()
         let response = try await translatingErrors {
             switch request {
-            case .own(let connections, let head, let body):
-                try await connections.execute(head, body: body, upTo: maxBytes, timeout: timeout)
+            case .own(let connections, let request):
+                try await connections.execute(request, upTo: maxBytes, timeout: timeout)
             case .shared(let request):
                 try await Self.execute(request, on: httpClient, upTo: maxBytes, timeout: timeout, logger: transportLogger)
             }
@@ -97,7 +97,7 @@ extension OpenRouterClient {
     /// A request made, and which connections it goes over.
     enum Outgoing {
         /// A chat completion over the client's own connections.
-        case own(HTTP1ConnectionPool, HTTPRequestHead, ByteBuffer)
+        case own(HTTP1ConnectionPool, ByteBuffer)
         /// Anything else, or any request of a client given an `HTTPClient`.
         case shared(HTTPClient.Request)
     }
@@ -105,9 +105,14 @@ extension OpenRouterClient {
     func outgoing(path: String, method: HTTPMethod, body: [UInt8]?) throws(OpenRouterError) -> Outgoing {
         let isChat = path == Self.chatPath && method == .POST
         if isChat, let chatConnections, let body {
-            var head = requestHeaders.chatHead
-            head.headers.add(name: "Content-Length", value: String(body.count))
-            return .own(chatConnections, head, ByteBuffer(bytes: body))
+            let head = requestHeaders.chatHead
+            var request = ByteBuffer()
+            request.reserveCapacity(head.count + 24 + body.count)
+            request.writeBytes(head)
+            request.writeString(String(body.count))
+            request.writeStaticString("\r\n\r\n")
+            request.writeBytes(body)
+            return .own(chatConnections, request)
         }
         if isChat {
             var chat = requestHeaders.chat

@@ -83,8 +83,7 @@ public final class OpenRouterClient: Sendable {
         chatHeaders.add(name: "Host", value: Self.hostHeader(url))
         self.requestHeaders = RequestHeaders(
             json: json, stream: Self.headers(apiKey: self.apiKey, configuration: configuration, streaming: true), chat: chat,
-            chatHead: HTTPRequestHead(
-                version: .http1_1, method: .POST,
+            chatHead: Self.serializedHead(
                 uri: URLComponents(url: chatURL, resolvingAgainstBaseURL: false)?.percentEncodedPath ?? chatURL.path,
                 headers: chatHeaders))
         self.configuration = configuration
@@ -114,6 +113,16 @@ public final class OpenRouterClient: Sendable {
             retriesInvalidResponses: configuration.retriesInvalidResponses
         )
         self.sleep = sleep
+    }
+
+    /// `POST uri HTTP/1.1`, the headers, and `Content-Length: ` waiting for its value: a chat
+    /// completion's head but for the length of its body. Every value was checked (the key by
+    /// ``APIKey``, the rest by ``OpenRouterConfiguration``) and holds no line break.
+    static func serializedHead(uri: String, headers: HTTPHeaders) -> [UInt8] {
+        var text = "POST \(uri) HTTP/1.1\r\n"
+        for (name, value) in headers { text += "\(name): \(value)\r\n" }
+        text += "Content-Length: "
+        return Array(text.utf8)
     }
 
     /// `host[:port]` of `url`, an IPv6 address in brackets.
@@ -348,8 +357,9 @@ struct RequestHeaders: Sendable, CustomReflectable, CustomStringConvertible {
     /// this one with a body. `HTTPClient.Request(url:)` takes the URL apart (scheme, host,
     /// port, path, through Foundation) each time it is made; copying this one does not.
     let chat: HTTPClient.Request
-    /// The same request for ``OpenRouterClient/chatConnections``, but for its `Content-Length`.
-    let chatHead: HTTPRequestHead
+    /// The same request's head for ``OpenRouterClient/chatConnections``, serialised, up to the
+    /// value of its `Content-Length` (``OpenRouterClient/serializedHead(uri:headers:)``).
+    let chatHead: [UInt8]
 
     var customMirror: Mirror { Mirror(self, children: [], displayStyle: .struct) }
     var description: String { "RequestHeaders(redacted)" }

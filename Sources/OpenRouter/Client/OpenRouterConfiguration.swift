@@ -66,6 +66,12 @@ public struct OpenRouterConfiguration: Sendable {
             throw OpenRouterError(.config, "maxConcurrentRequests must be at least 1")
         }
         guard maxResponseBytes >= 1024 else { throw OpenRouterError(.config, "maxResponseBytes must be at least 1024") }
+        for (setting, value) in [("appName", appName), ("siteURL", siteURL)] {
+            // Requests' heads are made once, from these: a line break would end the header.
+            if let value, value.utf8.contains(where: { $0 == 0x0D || $0 == 0x0A || $0 == 0x00 }) {
+                throw OpenRouterError(.config, "\(setting) contains a line break or NUL, which an HTTP header cannot carry")
+            }
+        }
         return url
     }
 
