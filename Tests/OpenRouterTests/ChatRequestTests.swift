@@ -19,6 +19,38 @@ struct ChatRequestTests {
         #expect(request.wireBody().serialized == expected)
     }
 
+    /// `wireBodyBytes` writes the text directly; it must be the object's serialisation, byte
+    /// for byte, for every kind of field (the order is given once, for both).
+    @Test func wireBodyBytesAreTheSerialisedWireBody() throws {
+        let history: [Message] = [
+            .system("Be \"brief\".\n"), Message(role: .user, content: .parts([["type": "text", "text": "Describe"], ["type": "image_url", "image_url": ["url": "https://example.com/a.png"]]]), name: "ann"),
+            .assistant(toolCalls: [ToolCall(id: "call_1", name: "get_weather", arguments: #"{"city":"Paris"}"#)]),
+            .tool(callID: "call_1", content: "22°C", name: "get_weather"), .user("ünïcödé \u{2028} \u{1}"),
+        ]
+        let requests = [
+            ChatRequest(messages: [.user("Hi")]),
+            ChatRequest(messages: history, model: "m/x", parameters: ChatRequest.Parameters(
+                temperature: 0.5, maxTokens: 100, topP: 0.9, frequencyPenalty: -1.5, presencePenalty: 1.25, stop: ["END"], seed: 42)),
+            ChatRequest(
+                messages: [.user("Hi")], model: "m/x", responseFormat: try .jsonSchema(name: "answer_schema", schema: Self.answerSchema),
+                tools: [Tool(name: "get_weather", description: "Weather", strict: true)], toolChoice: .function("get_weather"),
+                // An extra field never overrides a typed one, in either form.
+                extraFields: ["model": "other/model", "provider": ["order": ["openai"]], "max_completion_tokens": 9, "stream": false]),
+        ]
+        for (index, var request) in requests.enumerated() {
+            for stream in [false, true] {
+                request.stream = stream
+                for defaultModel in [nil, "d/efault"] {
+                    let bytes = request.wireBodyBytes(defaultModel: defaultModel)
+                    #expect(bytes == request.wireBody(defaultModel: defaultModel).serializedBytes, "request \(index)")
+                    #expect(try JSONValue(parsing: String(decoding: bytes, as: UTF8.self)) == .object(request.wireBody(defaultModel: defaultModel)))
+                }
+            }
+        }
+        #expect(String(decoding: requests[2].wireBodyBytes(), as: UTF8.self).contains(#""model":"m/x""#))
+        #expect(!String(decoding: requests[2].wireBodyBytes(), as: UTF8.self).contains("other/model"))
+    }
+
     @Test func helperMethodsBuildMessagesWithTheirRoles() {
         let system = Message.system("Be brief.")
         let user = Message.user("Hi")

@@ -28,6 +28,42 @@ struct JSONValueSerializationTests {
         }
     }
 
+    @Test("A byte needing an escape is found at every position of an eight-byte word and of the tail")
+    func escapesAtEveryPosition() throws {
+        func reference(_ text: String) -> String {
+            var out = "\""
+            for scalar in text.unicodeScalars {
+                switch scalar {
+                case "\"": out += "\\\""
+                case "\\": out += "\\\\"
+                case "\n": out += "\\n"
+                case "\r": out += "\\r"
+                case "\t": out += "\\t"
+                case "\u{8}": out += "\\b"
+                case "\u{C}": out += "\\f"
+                case _ where scalar.value < 0x20: out += "\\u00" + (scalar.value < 0x10 ? "0" : "") + String(scalar.value, radix: 16)
+                default: out.unicodeScalars.append(scalar)
+                }
+            }
+            return out + "\""
+        }
+        // Bytes either side of the ones that need escaping, and non-ASCII (high bit set).
+        let specials: [String] = ["\"", "\\", "\n", "\u{0}", "\u{1F}", "\u{7}", " ", "!", "#", "[", "]", "\u{7F}", "é"]
+        for length in 0...19 {
+            for position in 0..<max(length, 1) {
+                for special in specials {
+                    var scalars = Array(repeating: Character("a"), count: length)
+                    if length > 0 { scalars[position] = Character(special) }
+                    let text = String(scalars) + (length == 0 ? special : "")
+                    let serialized = JSONValue.string(text).serialized
+                    #expect(serialized == reference(text), "\(text.debugDescription)")
+                    #expect(try JSONValue(parsing: serialized) == .string(text))
+                }
+            }
+        }
+        #expect(JSONValue.string(String(repeating: "abcdefg\"", count: 9)).serialized == reference(String(repeating: "abcdefg\"", count: 9)))
+    }
+
     @Test("Non-ASCII text is written as raw UTF-8, not escaped")
     func nonASCII() {
         let text = "é 日本語 😀 𝄞 e\u{301} 👩‍👩‍👧"

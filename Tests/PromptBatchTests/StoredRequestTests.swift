@@ -48,6 +48,28 @@ struct StoredRequestTests {
         #expect(checked >= 20)
     }
 
+    /// `submit` estimates a line from its typed request; `estimate` on a database from before
+    /// version 2 estimates it from the stored body. Both must count the same.
+    @Test func estimateFromTheTypedRequestMatchesTheWireBody() throws {
+        let parser = JobLineParser(defaultModel: "openai/gpt-4o-mini")
+        let lines = try Self.lines() + [
+            #"{"model":"m/x","messages":[{"role":"user","content":"Hi","name":"ann"},{"role":"assistant","content":null,"tool_calls":[{"id":"c1","type":"function","function":{"name":"lookup","arguments":"{\"q\":\"weather in Paris\"}"}}]},{"role":"tool","tool_call_id":"c1","content":"sunny"}],"max_tokens":10,"max_completion_tokens":30}"#,
+            #"{"model":"m/x","messages":[{"role":"user","content":[{"type":"text","text":"Describe this"},{"type":"text","text":"and this"}]}],"max_completion_tokens":7}"#,
+        ]
+        var withLimit = 0
+        for (index, line) in lines.enumerated() {
+            var bytes = Array(line.utf8)
+            let job = try bytes.withUnsafeMutableBytes { try parser.parse(UnsafeRawBufferPointer($0), fallbackCustomID: "line-\(index)") }
+            let fromBody = JobEstimate(requestBody: job.requestBody)
+            #expect(job.estimate == fromBody, "line \(index): \(line)")
+            if fromBody.maxCompletionTokens != nil { withLimit += 1 }
+        }
+        let mixed = try Array(lines[lines.count - 2].utf8).withUnsafeBytes { try parser.parse($0, fallbackCustomID: "x") }
+        #expect(mixed.estimate.maxCompletionTokens == 30)
+        #expect(mixed.estimate.promptTokens > 3 * JobEstimate.tokensPerMessage)
+        #expect(withLimit >= 5)
+    }
+
     /// The handler decodes a stored body that is not streamed only when its bytes name a
     /// response_format: for every form a job line can take, a request with one must be found.
     @Test func everyStoredResponseFormatIsFound() throws {

@@ -14,7 +14,7 @@ extension OpenRouterClient {
         try request.validate(defaultModel: configuration.defaultModel)
         var request = request
         request.stream = true
-        let body = request.wireBody(defaultModel: configuration.defaultModel).serializedBytes
+        let body = request.wireBodyBytes(defaultModel: configuration.defaultModel)
         let model = request.model ?? configuration.defaultModel ?? ""
         let attempts = Mutex(0)
         let failuresOnly: @Sendable (AttemptReport) -> Void = { report in
@@ -49,7 +49,7 @@ extension OpenRouterClient {
         try request.validate(defaultModel: configuration.defaultModel)
         var request = request
         request.stream = true
-        let body = request.wireBody(defaultModel: configuration.defaultModel).serializedBytes
+        let body = request.wireBodyBytes(defaultModel: configuration.defaultModel)
         let model = request.model ?? configuration.defaultModel ?? ""
         let finalCheck = contentCheck(for: request)
         return try await withRetries(model: model, onAttempt: onAttempt) { () async throws(OpenRouterError) -> (ChatResponse, AttemptFacts) in

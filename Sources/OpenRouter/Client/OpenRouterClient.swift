@@ -186,7 +186,7 @@ public final class OpenRouterClient: Sendable {
         try request.validate(defaultModel: configuration.defaultModel)
         var request = request
         request.stream = false
-        let body = request.wireBody(defaultModel: configuration.defaultModel).serializedBytes
+        let body = request.wireBodyBytes(defaultModel: configuration.defaultModel)
         return try await chat(encodedBody: body, model: request.model, responseFormat: request.responseFormat, onAttempt: onAttempt)
     }
 

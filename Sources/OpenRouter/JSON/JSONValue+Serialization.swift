@@ -57,11 +57,10 @@ extension JSONValue {
         output.append(UInt8(ascii: "\""))
         var string = string
         string.withUTF8 { utf8 in
-            // Copy runs of plain bytes at once; only quote, backslash and control bytes need escaping.
+            // Copy runs of plain bytes at once; only quote, backslash and control bytes need
+            // escaping. Eight bytes are tested at a time, one by one only around such a byte.
             var runStart = 0
-            for index in 0..<utf8.count {
-                let byte = utf8[index]
-                guard byte == 0x22 || byte == 0x5C || byte < 0x20 else { continue }
+            func escape(_ byte: UInt8, at index: Int) {
                 output.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<index]))
                 runStart = index + 1
                 switch byte {
@@ -79,8 +78,33 @@ extension JSONValue {
                     output.append(hex[Int(byte & 0x0F)])
                 }
             }
+            var index = 0
+            if let base = utf8.baseAddress {
+                while index + 8 <= utf8.count {
+                    let word = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
+                    if Self.mayNeedEscaping(word) {
+                        for offset in index..<index + 8 where Self.needsEscaping(utf8[offset]) { escape(utf8[offset], at: offset) }
+                    }
+                    index += 8
+                }
+            }
+            for offset in index..<utf8.count where Self.needsEscaping(utf8[offset]) { escape(utf8[offset], at: offset) }
             output.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart...]))
         }
         output.append(UInt8(ascii: "\""))
+    }
+
+    static func needsEscaping(_ byte: UInt8) -> Bool {
+        byte == 0x22 || byte == 0x5C || byte < 0x20
+    }
+
+    /// Whether any of the eight bytes is a quote, a backslash or below 0x20: the usual word
+    /// tests for a zero byte and for a byte below n, which never miss one.
+    static func mayNeedEscaping(_ word: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        func hasZeroByte(_ x: UInt64) -> Bool { (x &- ones) & ~x & highs != 0 }
+        let below20 = (word &- ones &* 0x20) & ~word & highs != 0
+        return below20 || hasZeroByte(word ^ (ones &* 0x22)) || hasZeroByte(word ^ (ones &* 0x5C))
     }
 }

@@ -166,9 +166,15 @@ public struct JSONObject: Sendable, Hashable, Sequence, ExpressibleByDictionaryL
     public var count: Int { keys.count }
     public var isEmpty: Bool { keys.isEmpty }
 
-    private func position(of key: String) -> Int? {
+    /// Where `key` is among the members, for readers in this module that walk by position.
+    func position(of key: String) -> Int? {
         if let index { return index[key] }
         return keys.firstIndex(of: key)
+    }
+
+    /// The value of the member at `position` (in `0..<count`).
+    func value(at position: Int) -> JSONValue {
+        values[position]
     }
 
     private mutating func rebuildIndex() {

@@ -2,41 +2,135 @@ extension ChatRequest {
     /// The request as OpenRouter's wire format, fields in the plan's order (§4.3), extra
     /// fields last. `model` falls back to `defaultModel`.
     public func wireBody(defaultModel: String? = nil) -> JSONObject {
-        var body = JSONObject()
-        body.reserveCapacity(4 + extraFields.count)
-        body["messages"] = .array(messages.map(\.wireValue))
-        if let model = model ?? defaultModel { body["model"] = .string(model) }
-        if let responseFormat { body["response_format"] = responseFormat.wireValue }
+        var sink = WireObjectSink()
+        sink.object.reserveCapacity(4 + extraFields.count)
+        writeWireFields(to: &sink, defaultModel: defaultModel)
+        return sink.object
+    }
+
+    /// ``wireBody(defaultModel:)`` as compact JSON text (the bytes of its `serializedBytes`),
+    /// written directly, without building the object first.
+    public func wireBodyBytes(defaultModel: String? = nil) -> [UInt8] {
+        var sink = WireBytesSink(tracksKeys: !extraFields.isEmpty)
+        sink.bytes.reserveCapacity(256)
+        sink.bytes.append(UInt8(ascii: "{"))
+        writeWireFields(to: &sink, defaultModel: defaultModel)
+        return sink.finish()
+    }
+
+    /// The one place that says which fields go out, and in what order, for both forms.
+    private func writeWireFields(to sink: inout some WireSink, defaultModel: String?) {
+        sink.add("messages", messages: messages)
+        if let model = model ?? defaultModel { sink.add("model", .string(model)) }
+        if let responseFormat { sink.add("response_format", responseFormat.wireValue) }
         let p = parameters
-        if let value = p.temperature { body["temperature"] = .number(JSONNumber(value)) }
-        if let value = p.maxTokens { body["max_tokens"] = .number(JSONNumber(value)) }
-        if let value = p.topP { body["top_p"] = .number(JSONNumber(value)) }
-        if let value = p.frequencyPenalty { body["frequency_penalty"] = .number(JSONNumber(value)) }
-        if let value = p.presencePenalty { body["presence_penalty"] = .number(JSONNumber(value)) }
-        if let value = p.stop { body["stop"] = .array(value.map(JSONValue.string)) }
-        if let value = p.seed { body["seed"] = .number(JSONNumber(value)) }
-        if stream { body["stream"] = .bool(true) }
-        if let tools { body["tools"] = .array(tools.map(\.wireValue)) }
-        if let toolChoice { body["tool_choice"] = toolChoice.wireValue }
-        for (key, value) in extraFields where body[key] == nil { body[key] = value }
-        return body
+        if let value = p.temperature { sink.add("temperature", .number(JSONNumber(value))) }
+        if let value = p.maxTokens { sink.add("max_tokens", .number(JSONNumber(value))) }
+        if let value = p.topP { sink.add("top_p", .number(JSONNumber(value))) }
+        if let value = p.frequencyPenalty { sink.add("frequency_penalty", .number(JSONNumber(value))) }
+        if let value = p.presencePenalty { sink.add("presence_penalty", .number(JSONNumber(value))) }
+        if let value = p.stop { sink.add("stop", .array(value.map(JSONValue.string))) }
+        if let value = p.seed { sink.add("seed", .number(JSONNumber(value))) }
+        if stream { sink.add("stream", .bool(true)) }
+        if let tools { sink.add("tools", .array(tools.map(\.wireValue))) }
+        if let toolChoice { sink.add("tool_choice", toolChoice.wireValue) }
+        for (key, value) in extraFields where !sink.contains(key) { sink.add(key, value) }
     }
 }
 
 extension Message {
     var wireValue: JSONValue {
-        var object = JSONObject()
-        object.reserveCapacity(2)
-        object["role"] = .string(role.rawValue)
+        var sink = WireObjectSink()
+        sink.object.reserveCapacity(2)
+        writeWireFields(to: &sink)
+        return .object(sink.object)
+    }
+
+    fileprivate func writeWireFields(to sink: inout some WireSink) {
+        sink.add("role", .string(role.rawValue))
         switch content {
-        case .text(let text): object["content"] = .string(text)
-        case .parts(let parts): object["content"] = .array(parts)
-        case nil: object["content"] = .null
+        case .text(let text): sink.add("content", .string(text))
+        case .parts(let parts): sink.add("content", .array(parts))
+        case nil: sink.add("content", .null)
         }
-        if let name { object["name"] = .string(name) }
-        if let toolCallID { object["tool_call_id"] = .string(toolCallID) }
-        if let toolCalls { object["tool_calls"] = .array(toolCalls.map(\.wireValue)) }
-        return .object(object)
+        if let name { sink.add("name", .string(name)) }
+        if let toolCallID { sink.add("tool_call_id", .string(toolCallID)) }
+        if let toolCalls { sink.add("tool_calls", .array(toolCalls.map(\.wireValue))) }
+    }
+}
+
+/// Where a request's wire fields go: into a ``JSONObject``, or straight out as JSON text.
+private protocol WireSink {
+    mutating func add(_ key: String, _ value: JSONValue)
+    mutating func add(_ key: String, messages: [Message])
+    /// Whether a field of this name was added (an extra field never overrides a typed one).
+    func contains(_ key: String) -> Bool
+}
+
+private struct WireObjectSink: WireSink {
+    var object = JSONObject()
+
+    mutating func add(_ key: String, _ value: JSONValue) {
+        object[key] = value
+    }
+
+    mutating func add(_ key: String, messages: [Message]) {
+        object[key] = .array(messages.map(\.wireValue))
+    }
+
+    func contains(_ key: String) -> Bool {
+        object[key] != nil
+    }
+}
+
+/// Writes each field as it comes: the same text as the object's serialisation, with no
+/// object, array or message built on the way (submit writes a million of them).
+private struct WireBytesSink: WireSink {
+    var bytes: [UInt8] = []
+    private var isFirst = true
+    /// Keys added, kept only when ``contains(_:)`` will be asked.
+    private var keys: [String] = []
+    private let tracksKeys: Bool
+
+    init(tracksKeys: Bool) {
+        self.tracksKeys = tracksKeys
+    }
+
+    private mutating func writeKey(_ key: String) {
+        if !isFirst { bytes.append(UInt8(ascii: ",")) }
+        isFirst = false
+        if tracksKeys { keys.append(key) }
+        JSONValue.writeString(key, to: &bytes)
+        bytes.append(UInt8(ascii: ":"))
+    }
+
+    mutating func add(_ key: String, _ value: JSONValue) {
+        writeKey(key)
+        value.write(to: &bytes)
+    }
+
+    mutating func add(_ key: String, messages: [Message]) {
+        writeKey(key)
+        bytes.append(UInt8(ascii: "["))
+        for (index, message) in messages.enumerated() {
+            if index > 0 { bytes.append(UInt8(ascii: ",")) }
+            var inner = WireBytesSink(tracksKeys: false)
+            swap(&inner.bytes, &bytes)
+            inner.bytes.append(UInt8(ascii: "{"))
+            message.writeWireFields(to: &inner)
+            swap(&inner.bytes, &bytes)
+            bytes.append(UInt8(ascii: "}"))
+        }
+        bytes.append(UInt8(ascii: "]"))
+    }
+
+    func contains(_ key: String) -> Bool {
+        keys.contains(key)
+    }
+
+    mutating func finish() -> [UInt8] {
+        bytes.append(UInt8(ascii: "}"))
+        return bytes
     }
 }
 

@@ -53,11 +53,50 @@ public struct JobEstimate: Sendable, Hashable {
         if let format = body["response_format"], format["type"]?.stringValue == "json_schema" {
             tokens += Self.tokens(forBytes: format.serialized.utf8.count)
         }
-        let limit: Int? = switch (body["max_tokens"]?.intValue, body["max_completion_tokens"]?.intValue) {
+        self.init(promptTokens: tokens, maxCompletionTokens: Self.limit(body["max_tokens"]?.intValue, body["max_completion_tokens"]?.intValue))
+    }
+
+    /// Estimates a request read from a job file, from its typed fields rather than by looking
+    /// them up in its wire body: the same count, since the body is made from them.
+    public init(request: ChatRequest) {
+        var tokens = 0
+        for message in request.messages {
+            var bytes = 0
+            switch message.content {
+            case .text(let text)?:
+                bytes += text.utf8.count
+            case .parts(let parts)?:
+                for part in parts { bytes += part["text"]?.stringValue?.utf8.count ?? 0 }
+            case nil:
+                break
+            }
+            bytes += message.name?.utf8.count ?? 0
+            for call in message.toolCalls ?? [] {
+                bytes += call.name.utf8.count + call.arguments.utf8.count
+            }
+            tokens += Self.tokensPerMessage + Self.tokens(forBytes: bytes)
+        }
+        let hasSchema = if case .jsonSchema? = request.responseFormat { true } else { false }
+        if request.tools != nil || hasSchema {
+            // Rare enough to take from the wire body as it is sent.
+            let body = request.wireBody()
+            if let tools = body["tools"] {
+                tokens += Self.tokens(forBytes: tools.serialized.utf8.count)
+            }
+            if case .jsonSchema? = request.responseFormat, let format = body["response_format"] {
+                tokens += Self.tokens(forBytes: format.serialized.utf8.count)
+            }
+        }
+        let maxCompletionTokens = request.extraFields["max_completion_tokens"]?.intValue
+        self.init(promptTokens: tokens, maxCompletionTokens: Self.limit(request.parameters.maxTokens, maxCompletionTokens))
+    }
+
+    /// The larger of `max_tokens` and `max_completion_tokens`, or whichever is set.
+    private static func limit(_ maxTokens: Int?, _ maxCompletionTokens: Int?) -> Int? {
+        switch (maxTokens, maxCompletionTokens) {
         case (let maxTokens?, let maxCompletionTokens?): max(maxTokens, maxCompletionTokens)
         case (let maxTokens, let maxCompletionTokens): maxTokens ?? maxCompletionTokens
         }
-        self.init(promptTokens: tokens, maxCompletionTokens: limit)
     }
 
     /// Estimates a request given as stored JSON text; text that is not a JSON object is

@@ -39,11 +39,12 @@ public struct JobLineParser: Sendable {
         } catch {
             throw JobLineError("not valid JSON: \(error)\(Self.invisibleByteNote(at: error.byteOffset, in: bytes))")
         }
-        guard case .object(var object) = value else {
+        guard case .object(let object) = value else {
             throw JobLineError("expected a JSON object, got \(value.typeName)")
         }
+        // Read in place: removing a member from the line's object would copy it.
         let customID: String
-        switch object.removeValue(forKey: "custom_id") {
+        switch object["custom_id"] {
         case nil, .null?:
             customID = fallbackCustomID
         case .string(let id)?:
@@ -56,15 +57,13 @@ public struct JobLineParser: Sendable {
             throw JobLineError("custom_id: expected a string, got \(other.typeName)")
         }
 
-        var body: JSONObject
-        if object["body"] != nil || object["url"] != nil || object["method"] != nil {
-            body = try Self.batchFormBody(object)
-        } else {
-            body = object
-        }
+        let isBatchForm = object["body"] != nil || object["url"] != nil || object["method"] != nil
+        let body = isBatchForm ? try Self.batchFormBody(object) : object
         let request: ChatRequest
         do {
             var parsed = try ChatRequest(wire: body)
+            // A flat line's custom_id is promptbatch's, not a field to send.
+            if !isBatchForm { parsed.extraFields.removeValue(forKey: "custom_id") }
             if parsed.model == nil { parsed.model = defaultModel }
             try parsed.validate()
             request = parsed
@@ -74,14 +73,13 @@ public struct JobLineParser: Sendable {
             }
             throw JobLineError(error.message)
         }
-        body = request.wireBody()
         return JobLine(
             customID: customID,
             model: request.model ?? "",
             request: request,
-            requestBody: body.serialized,
+            requestBody: String(decoding: request.wireBodyBytes(), as: UTF8.self),
             isStream: request.stream,
-            estimate: JobEstimate(wireBody: body)
+            estimate: JobEstimate(request: request)
         )
     }
 
@@ -98,7 +96,7 @@ public struct JobLineParser: Sendable {
 
     /// The `body` of an OpenAI Batch line, after checking `method` and `url`.
     static func batchFormBody(_ object: JSONObject) throws(JobLineError) -> JSONObject {
-        for key in object.keys where !["method", "url", "body"].contains(key) {
+        for key in object.keys where !["custom_id", "method", "url", "body"].contains(key) {
             throw JobLineError("unexpected field \(key.debugDescription) beside \"body\" (a Batch-format line has custom_id, method, url and body)")
         }
         if let method = object["method"], method.stringValue?.uppercased() != "POST" {
