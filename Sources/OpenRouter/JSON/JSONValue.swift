@@ -172,6 +172,18 @@ public struct JSONObject: Sendable, Hashable, Sequence, ExpressibleByDictionaryL
         return keys.firstIndex(of: key)
     }
 
+    /// ``position(of:)`` for a key of lowercase ASCII letters, digits and `_` (a wire field's
+    /// name), comparing lengths first. Exact for such a key: no other string is canonically
+    /// equivalent to it, so an equal key has the same UTF-8 length (`==` on two different
+    /// strings takes Swift's slow comparison path, and a reader looks up a dozen fields most
+    /// objects lack).
+    func position(ofFieldName key: String) -> Int? {
+        assert(key.utf8.allSatisfy { (0x61...0x7A).contains($0) || (0x30...0x39).contains($0) || $0 == 0x5F }, "not a field name: \(key)")
+        if let index { return index[key] }
+        let length = key.utf8.count
+        return keys.firstIndex { $0.utf8.count == length && $0 == key }
+    }
+
     /// The value of the member at `position` (in `0..<count`).
     func value(at position: Int) -> JSONValue {
         values[position]

@@ -209,7 +209,7 @@ struct WireReader {
     }
 
     mutating func take(_ key: String) -> JSONValue? {
-        guard let position = object.position(of: key), !isTaken(position) else { return nil }
+        guard let position = object.position(ofFieldName: key), !isTaken(position) else { return nil }
         if position < 64 { taken |= 1 << UInt64(position) } else { takenBeyond.insert(position) }
         takenCount += 1
         return object.value(at: position)
