@@ -166,6 +166,19 @@ struct JSONValueModelTests {
         #expect(JSONValue.number(JSONNumber(unchecked: "2.0")).typeName == "integer")
     }
 
+    @Test("A key is found by Swift's string equality: canonically equivalent keys are one key")
+    func keyLookupKeepsStringEquality() {
+        var object: JSONObject = ["model": "m", "max_tokens": 5, "top_p": 1, "e\u{301}": "decomposed", "\u{212A}": "kelvin sign"]
+        #expect(object["model"] == "m")
+        #expect(object["max_tokens"] == 5)
+        #expect(object["top_k"] == nil && object["modelx"] == nil && object["mode"] == nil)
+        // A fast path for field names must not change this for other keys.
+        #expect(object["é"] == "decomposed")
+        #expect(object["K"] == "kelvin sign")
+        object["é"] = "precomposed"
+        #expect(object.count == 5 && object["e\u{301}"] == "precomposed")
+    }
+
     @Test("Objects compare and hash without regard to key order, at any size")
     func objectEquality() throws {
         for size in [0, 1, 5, 12, 13, 40] {
