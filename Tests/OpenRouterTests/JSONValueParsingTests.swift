@@ -428,6 +428,12 @@ struct JSONValueParsingTests {
         #expect(parseFailure(#"{"a":1,"\u0061":2}"#) == JSONParseError(byteOffset: 7, message: #"duplicate key "a""#))
         // Swift compares strings by canonical equivalence, so JSONObject cannot hold both spellings of é.
         #expect(parseFailure("{\"\u{E9}\":1,\"e\u{301}\":2}")?.message.hasPrefix("duplicate key") == true)
+        // Keys that are all ASCII are told apart by length first; a non-ASCII key anywhere in
+        // the object (not in a nested one) makes every comparison a full one.
+        #expect(parseFailure("{\"ab\":1,\"\u{E9}\":1,\"cd\":3,\"e\u{301}\":2}")?.message.hasPrefix("duplicate key") == true)
+        #expect(parseFailure("{\"x\":{\"\u{E9}\":1},\"yy\":2,\"x\":3}") == JSONParseError(byteOffset: 21, message: #"duplicate key "x""#))
+        #expect(parseFailure("{\"x\":{\"\u{E9}\":1,\"e\u{301}\":2},\"y\":2}")?.message.hasPrefix("duplicate key") == true)
+        #expect((try? JSONValue(parsing: "{\"x\":{\"\u{E9}\":1},\"xy\":2,\"y\":{\"a\":1,\"b\":2}}")) != nil)
         // Past the linear-search limit the hash index finds it.
         let many = (0..<30).map { "\"k\($0)\":\($0)" }.joined(separator: ",")
         #expect(parseFailure("{\(many),\"k7\":0}") == JSONParseError(byteOffset: many.utf8.count + 2, message: #"duplicate key "k7""#))

@@ -103,6 +103,9 @@ private struct JSONParser: ~Copyable {
         var isObject: Bool
         var valueStart: Int
         var keyStart: Int
+        /// `nonASCIIKeyCount` when the frame opened: the object's own keys are all ASCII when
+        /// it is the same at its close.
+        var nonASCIIKeysAtStart: Int
     }
 
     var frames = MoveStack<Frame>(capacity: 16)
@@ -110,6 +113,10 @@ private struct JSONParser: ~Copyable {
     var keys = MoveStack<String>(capacity: 32)
     /// Offsets of the opening quotes of `keys`, kept only to place duplicate-key errors.
     var keyOffsets = MoveStack<Int>(capacity: 32)
+    /// Keys on `keys` that are not plain ASCII (a non-ASCII byte or an escape).
+    var nonASCIIKeyCount = 0
+    /// Whether the last string parsed was plain ASCII, with no escape.
+    var lastStringWasASCII = false
     /// Reused for strings with escapes; plain strings never touch it.
     var scratch: [UInt8] = []
 
@@ -146,7 +153,7 @@ private struct JSONParser: ~Copyable {
                     index += 1
                     value = .object(JSONObject())
                 } else {
-                    frames.push(Frame(isObject: true, valueStart: values.count, keyStart: keys.count))
+                    frames.push(Frame(isObject: true, valueStart: values.count, keyStart: keys.count, nonASCIIKeysAtStart: nonASCIIKeyCount))
                     try parseKeyAndColon(afterComma: false)
                     afterComma = false
                     continue
@@ -159,7 +166,7 @@ private struct JSONParser: ~Copyable {
                     index += 1
                     value = .array([])
                 } else {
-                    frames.push(Frame(isObject: false, valueStart: values.count, keyStart: keys.count))
+                    frames.push(Frame(isObject: false, valueStart: values.count, keyStart: keys.count, nonASCIIKeysAtStart: nonASCIIKeyCount))
                     afterComma = false
                     continue
                 }
@@ -224,6 +231,7 @@ private struct JSONParser: ~Copyable {
         }
         keyOffsets.push(index)
         keys.push(try parseString())
+        if !lastStringWasASCII { nonASCIIKeyCount += 1 }
         skipWhitespace()
         guard index < count else { throw fail(count, "unexpected end of input") }
         guard base[index] == Byte.colon else { throw fail(index, "expected ':' after object key") }
@@ -235,7 +243,9 @@ private struct JSONParser: ~Copyable {
     mutating func closeObject(_ frame: Frame) throws(JSONParseError) -> JSONObject {
         let memberKeys = keys.popArray(from: frame.keyStart)
         let memberValues = values.popArray(from: frame.valueStart)
-        guard let object = JSONObject(uniqueKeys: memberKeys, values: memberValues) else {
+        let keysAreASCII = nonASCIIKeyCount == frame.nonASCIIKeysAtStart
+        nonASCIIKeyCount = frame.nonASCIIKeysAtStart
+        guard let object = JSONObject(uniqueKeys: memberKeys, values: memberValues, keysAreASCII: keysAreASCII) else {
             var seen = Set<String>()
             let member = memberKeys.firstIndex { !seen.insert($0).inserted }!
             throw fail(keyOffsets[frame.keyStart + member], duplicateKeyMessage(memberKeys[member]))
@@ -310,18 +320,22 @@ private struct JSONParser: ~Copyable {
     mutating func parseString() throws(JSONParseError) -> String {
         let start = index + 1
         var cursor = start
+        var isASCII = true
         while true {
             cursor = scanPlainRun(from: cursor)
             guard cursor < count else { throw fail(count, "unexpected end of input") }
             let b = base[cursor]
             if b == Byte.quote {
                 index = cursor + 1
+                lastStringWasASCII = isASCII
                 return String(decoding: UnsafeBufferPointer(start: base + start, count: cursor - start), as: UTF8.self)
             }
             if b == Byte.backslash {
+                lastStringWasASCII = false
                 return try parseEscapedString(start: start, firstEscape: cursor)
             }
             if b < 0x20 { throw fail(cursor, "control character in string") }
+            isASCII = false
             cursor = try validateUTF8Sequence(at: cursor)
         }
     }

@@ -280,7 +280,10 @@ public struct JSONObject: Sendable, Hashable, Sequence, ExpressibleByDictionaryL
 extension JSONObject {
     /// Takes the members of a parsed object in document order; nil when a key repeats, so the strict
     /// parser can report it (the parser finds which one).
-    init?(uniqueKeys keys: [String], values: [JSONValue]) {
+    /// - Parameter keysAreASCII: every key is plain ASCII. Two such keys are equal only if
+    ///   their bytes are, so keys of different lengths need no `==` (which takes Swift's slow
+    ///   comparison path when two strings differ); other keys may be canonically equivalent.
+    init?(uniqueKeys keys: [String], values: [JSONValue], keysAreASCII: Bool = false) {
         if keys.count > Self.linearSearchLimit {
             var index = [String: Int](minimumCapacity: keys.count)
             for (position, key) in keys.enumerated() where index.updateValue(position, forKey: key) != nil {
@@ -289,7 +292,10 @@ extension JSONObject {
             self.index = index
         } else {
             for later in keys.indices.dropFirst() {
-                for earlier in 0..<later where keys[earlier] == keys[later] { return nil }
+                let length = keys[later].utf8.count
+                for earlier in 0..<later where (!keysAreASCII || keys[earlier].utf8.count == length) && keys[earlier] == keys[later] {
+                    return nil
+                }
             }
         }
         self.keys = keys
