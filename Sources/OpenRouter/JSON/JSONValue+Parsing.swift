@@ -347,18 +347,9 @@ private struct JSONParser: ~Copyable {
         var cursor = offset
         // Eight bytes at a time: a word with none of the special bytes is skipped in a few operations.
         // Unaligned loads are fine on every platform Swift runs on, via loadUnaligned.
-        let ones: UInt64 = 0x0101_0101_0101_0101
-        let highs: UInt64 = 0x8080_8080_8080_8080
         while cursor + 8 <= count {
             let word = UInt64(littleEndian: UnsafeRawPointer(base + cursor).loadUnaligned(as: UInt64.self))
-            let quotes = word ^ (ones &* UInt64(Byte.quote))
-            let backslashes = word ^ (ones &* UInt64(Byte.backslash))
-            // (x - 0x01..) & ~x & 0x80.. is non-zero iff some byte of x is zero; for bytes below 0x20 the `& ~x`
-            // can be dropped because `| word` already flags every byte with its high bit set.
-            let special =
-                ((quotes &- ones) & ~quotes) | ((backslashes &- ones) & ~backslashes)
-                | (word &- ones &* 0x20) | word  // bytes below 0x20, and bytes at or above 0x80
-            let hits = special & highs
+            let hits = JSONWord.specialBytes(word, orNonASCII: true)
             // Borrows can only flag bytes above a real hit, so the lowest flagged byte is the first special one.
             if hits != 0 { return cursor + hits.trailingZeroBitCount >> 3 }
             cursor += 8

@@ -81,8 +81,8 @@ extension JSONValue {
             var index = 0
             if let base = utf8.baseAddress {
                 while index + 8 <= utf8.count {
-                    let word = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
-                    if Self.mayNeedEscaping(word) {
+                    let word = UInt64(littleEndian: UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self))
+                    if JSONWord.specialBytes(word, orNonASCII: false) != 0 {
                         for offset in index..<index + 8 where Self.needsEscaping(utf8[offset]) { escape(utf8[offset], at: offset) }
                     }
                     index += 8
@@ -96,15 +96,5 @@ extension JSONValue {
 
     static func needsEscaping(_ byte: UInt8) -> Bool {
         byte == 0x22 || byte == 0x5C || byte < 0x20
-    }
-
-    /// Whether any of the eight bytes is a quote, a backslash or below 0x20: the usual word
-    /// tests for a zero byte and for a byte below n, which never miss one.
-    static func mayNeedEscaping(_ word: UInt64) -> Bool {
-        let ones: UInt64 = 0x0101_0101_0101_0101
-        let highs: UInt64 = 0x8080_8080_8080_8080
-        func hasZeroByte(_ x: UInt64) -> Bool { (x &- ones) & ~x & highs != 0 }
-        let below20 = (word &- ones &* 0x20) & ~word & highs != 0
-        return below20 || hasZeroByte(word ^ (ones &* 0x22)) || hasZeroByte(word ^ (ones &* 0x5C))
     }
 }

@@ -194,13 +194,11 @@ struct WireReader {
     var remaining: JSONObject {
         if takenCount == 0 && kept.isEmpty { return object }
         var rest = JSONObject()
-        if takenCount < object.count || !kept.isEmpty {
-            rest.reserveCapacity(object.count - takenCount + kept.count)
-            for position in 0..<object.count where !isTaken(position) {
-                rest[object.keys[position]] = object.value(at: position)
-            }
-            for (key, value) in kept { rest[key] = value }
+        rest.reserveCapacity(object.count - takenCount + kept.count)
+        for position in 0..<object.count where !isTaken(position) {
+            rest[object.keys[position]] = object.value(at: position)
         }
+        for (key, value) in kept { rest[key] = value }
         return rest
     }
 

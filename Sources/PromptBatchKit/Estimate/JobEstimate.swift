@@ -47,12 +47,7 @@ public struct JobEstimate: Sendable, Hashable {
             }
             tokens += Self.tokensPerMessage + Self.tokens(forBytes: bytes)
         }
-        if let tools = body["tools"], !tools.isNull {
-            tokens += Self.tokens(forBytes: tools.serialized.utf8.count)
-        }
-        if let format = body["response_format"], format["type"]?.stringValue == "json_schema" {
-            tokens += Self.tokens(forBytes: format.serialized.utf8.count)
-        }
+        tokens += Self.definitionTokens(in: body)
         self.init(promptTokens: tokens, maxCompletionTokens: Self.limit(body["max_tokens"]?.intValue, body["max_completion_tokens"]?.intValue))
     }
 
@@ -79,16 +74,23 @@ public struct JobEstimate: Sendable, Hashable {
         let hasSchema = if case .jsonSchema? = request.responseFormat { true } else { false }
         if request.tools != nil || hasSchema {
             // Rare enough to take from the wire body as it is sent.
-            let body = request.wireBody()
-            if let tools = body["tools"] {
-                tokens += Self.tokens(forBytes: tools.serialized.utf8.count)
-            }
-            if case .jsonSchema? = request.responseFormat, let format = body["response_format"] {
-                tokens += Self.tokens(forBytes: format.serialized.utf8.count)
-            }
+            tokens += Self.definitionTokens(in: request.wireBody())
         }
         let maxCompletionTokens = request.extraFields["max_completion_tokens"]?.intValue
         self.init(promptTokens: tokens, maxCompletionTokens: Self.limit(request.parameters.maxTokens, maxCompletionTokens))
+    }
+
+    /// What the prompt carries besides its messages: the `tools` definitions and a JSON-schema
+    /// `response_format`, counted by their JSON text.
+    private static func definitionTokens(in body: JSONObject) -> Int {
+        var tokens = 0
+        if let tools = body["tools"], !tools.isNull {
+            tokens += Self.tokens(forBytes: tools.serialized.utf8.count)
+        }
+        if let format = body["response_format"], format["type"]?.stringValue == "json_schema" {
+            tokens += Self.tokens(forBytes: format.serialized.utf8.count)
+        }
+        return tokens
     }
 
     /// The larger of `max_tokens` and `max_completion_tokens`, or whichever is set.
